@@ -1,0 +1,14 @@
+"""Root URLs: the admin, sign-in, and the settlements app."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Alliance Settlements"
+admin.site.site_title = "Alliance Settlements"
+admin.site.index_title = "Agreements, settlements and payments"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("settlements.urls")),
+]

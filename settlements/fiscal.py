@@ -1,0 +1,74 @@
+"""The UK public-sector financial year: 1 April to 31 March, written 2020/21."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+LABEL_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
+LABEL_HELP = "a financial year is written like 2020/21: four digits, a slash, and the next year's last two"
+
+
+@dataclass(frozen=True, order=True)
+class FinancialYear:
+    """The year that starts on 1 April of `start_year` and ends on 31 March after it."""
+
+    start_year: int
+
+    def __post_init__(self):
+        if not 1900 <= self.start_year <= 9998:
+            raise ValueError(f"{self.start_year} is outside the years this system handles (1900 to 9998)")
+
+    @classmethod
+    def for_date(cls, day: date) -> "FinancialYear":
+        """The financial year a date falls in; 31 March belongs to the year that is ending."""
+        return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @classmethod
+    def parse(cls, label: str) -> "FinancialYear":
+        """Read a label such as "2020/21"; raise ValueError saying what a valid label looks like."""
+        text = (label or "").strip()
+        match = LABEL_PATTERN.match(text)
+        if not match:
+            raise ValueError(f"'{label}' is not a financial year: {LABEL_HELP}")
+        start_year, end_suffix = int(match[1]), int(match[2])
+        if (start_year + 1) % 100 != end_suffix:
+            expected = f"{start_year}/{(start_year + 1) % 100:02d}"
+            raise ValueError(f"'{label}' is not a financial year: {LABEL_HELP} (did you mean {expected}?)")
+        return cls(start_year)
+
+    @property
+    def start(self) -> date:
+        return date(self.start_year, 4, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.start_year + 1, 3, 31)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}/{(self.start_year + 1) % 100:02d}"
+
+    def next(self) -> "FinancialYear":
+        return FinancialYear(self.start_year + 1)
+
+    def previous(self) -> "FinancialYear":
+        return FinancialYear(self.start_year - 1)
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, held to the month's last day (31 January + 1 month = 28/29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, _days_in_month(year, month)))
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - date(year, month, 1)).days

@@ -1,0 +1,15 @@
+from .parties import Alliance, Force, HostedService, TerminationNotice
+from .schedule import Instalment, Payment, ScheduleRevision
+from .settlement import Settlement, SettlementAdjustment
+
+__all__ = [
+    "Alliance",
+    "Force",
+    "HostedService",
+    "Instalment",
+    "Payment",
+    "ScheduleRevision",
+    "Settlement",
+    "SettlementAdjustment",
+    "TerminationNotice",
+]

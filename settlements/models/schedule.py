@@ -1,0 +1,243 @@
+"""Instalment schedules, their revisions, and the payments made against them."""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import ExtractYear
+from simple_history.models import HistoricalRecords
+
+from settlements.fiscal import FinancialYear
+from settlements.money import Pence, SumPence, from_pence, money_field, validate_positive
+
+from .settlement import Settlement
+
+
+class ScheduleRevision(models.Model):
+    """A renegotiated schedule: it replaces the unpaid instalments of a settlement."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="revisions")
+    sequence = models.PositiveSmallIntegerField(editable=False)
+    revised_on = models.DateField()
+    reason = models.TextField()
+    decision_reference = models.CharField(
+        max_length=120, help_text="The decision that approved it, e.g. a board minute or a signed variation."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["settlement", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "sequence"], name="revision_sequence_unique"),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="revision_reason_given",
+                violation_error_message="Give the reason for the revision.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision_reference=""),
+                name="revision_decision_reference_given",
+                violation_error_message="Give the decision that approved the revision.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Revision {self.sequence} of {self.settlement}, {self.revised_on:%d/%m/%Y}"
+
+
+class PaymentQuerySet(models.QuerySet):
+    def made_by(self, as_of: date | None):
+        """Payments and reversals dated on or before `as_of` (all of them when it is None)."""
+        return self if as_of is None else self.filter(paid_on__lte=as_of)
+
+    @staticmethod
+    def signed_pence(prefix: str = ""):
+        """A payment counts in full; a reversal takes its amount back. `prefix` reaches payments from a relation."""
+        return Case(
+            When(**{f"{prefix}kind": Payment.Kind.REVERSAL}, then=-Pence(f"{prefix}amount")),
+            default=Pence(f"{prefix}amount"),
+            output_field=models.BigIntegerField(),
+        )
+
+    def total(self):
+        return from_pence(self.aggregate(pence=SumPence(self.signed_pence()))["pence"])
+
+
+class InstalmentQuerySet(models.QuerySet):
+    def current(self):
+        """The schedule in force: instalments no revision has replaced."""
+        return self.filter(superseded_by__isnull=True)
+
+    def in_financial_year(self, fy: FinancialYear):
+        return self.filter(due_on__range=(fy.start, fy.end))
+
+    def with_balances(self, as_of: date | None = None):
+        """Annotate amount, paid (counting payments on or before `as_of`) and outstanding, in pence."""
+        counted = Q(payments__isnull=False) if as_of is None else Q(payments__paid_on__lte=as_of)
+        return self.annotate(
+            amount_pence=Pence("amount"),
+            paid_pence=SumPence(PaymentQuerySet.signed_pence("payments__"), filter=counted),
+        ).annotate(outstanding_pence=F("amount_pence") - F("paid_pence"))
+
+    def with_status(self, as_of: date):
+        """Balances plus the status on `as_of`: paid, overdue (due before that day), part_paid or upcoming."""
+        return self.with_balances(as_of).annotate(
+            status=Case(
+                When(outstanding_pence__lte=0, then=Value(Instalment.Status.PAID)),
+                When(due_on__lt=as_of, then=Value(Instalment.Status.OVERDUE)),
+                When(paid_pence__gt=0, then=Value(Instalment.Status.PART_PAID)),
+                default=Value(Instalment.Status.UPCOMING),
+                output_field=models.CharField(),
+            )
+        )
+
+    def outstanding(self, as_of: date | None = None):
+        return self.with_balances(as_of).filter(outstanding_pence__gt=0)
+
+    def with_financial_year(self):
+        """Annotate fy_start_year: the year in which the due date's financial year starts."""
+        return self.annotate(
+            fy_start_year=ExtractYear("due_on")
+            - Case(When(Q(due_on__month__lt=4), then=Value(1)), default=Value(0), output_field=models.IntegerField())
+        )
+
+    def totals(self) -> dict:
+        """Amount, paid and outstanding over the rows (annotate with_balances first), exact to the penny."""
+        sums = self.aggregate(
+            amount=SumPence("amount_pence"), paid=SumPence("paid_pence"), outstanding=SumPence("outstanding_pence")
+        )
+        return {key: from_pence(value) for key, value in sums.items()}
+
+
+class Instalment(models.Model):
+    """One payment due under a settlement; its financial year follows from its due date."""
+
+    class Status(models.TextChoices):
+        UPCOMING = "upcoming", "Upcoming"
+        PART_PAID = "part_paid", "Part paid"
+        OVERDUE = "overdue", "Overdue"
+        PAID = "paid", "Paid"
+
+    class FundingSource(models.TextChoices):
+        EARMARKED_RESERVE = "earmarked_reserve", "Earmarked reserve"
+        GENERAL_RESERVE = "general_reserve", "General reserve"
+        EFFICIENCY_SAVINGS = "efficiency_savings", "Efficiency savings"
+        RESERVES_AND_EFFICIENCIES = "reserves_and_efficiencies", "Reserves and efficiencies"
+        REVENUE_BUDGET = "revenue_budget", "Revenue budget"
+        NOT_RECORDED = "not_recorded", "Not recorded"
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="instalments")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    amount = money_field("amount", validators=[validate_positive])
+    funding_source = models.CharField(max_length=30, choices=FundingSource.choices, default=FundingSource.NOT_RECORDED)
+    reserve_name = models.CharField(max_length=120, blank=True, help_text="The earmarked reserve, where named.")
+    notes = models.CharField(max_length=255, blank=True)
+    introduced_by = models.ForeignKey(
+        ScheduleRevision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="introduced_instalments",
+        editable=False,
+    )
+    superseded_by = models.ForeignKey(
+        ScheduleRevision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_instalments",
+        editable=False,
+    )
+    history = HistoricalRecords()
+
+    objects = InstalmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "number", "pk"]
+        indexes = [
+            models.Index(fields=["due_on"], name="instalment_due_on"),
+            models.Index(fields=["settlement", "due_on"], name="instalment_settlement_due_on"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["settlement", "number"],
+                condition=Q(superseded_by__isnull=True),
+                name="instalment_number_unique_in_schedule",
+                violation_error_message="Each instalment in a schedule needs its own number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="instalment_amount_positive",
+                violation_error_message="An instalment must be greater than £0.00.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="instalment_number_at_least_one",
+                violation_error_message="Instalments are numbered from 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Instalment {self.number} of {self.settlement}"
+
+    @property
+    def financial_year(self) -> FinancialYear:
+        return FinancialYear.for_date(self.due_on)
+
+
+class Payment(models.Model):
+    """Money actually paid against an instalment, or the reversal of such a payment."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        REVERSAL = "reversal", "Reversal"
+
+    instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAYMENT, editable=False)
+    paid_on = models.DateField()
+    amount = money_field("amount", validators=[validate_positive])
+    reference = models.CharField(max_length=80, unique=True, help_text="The remittance or ledger reference.")
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", editable=False
+    )
+    reason = models.CharField(max_length=255, blank=True, help_text="Why a payment is reversed.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = PaymentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["paid_on", "pk"]
+        indexes = [models.Index(fields=["instalment", "paid_on"], name="payment_instalment_paid_on")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message="A payment must be greater than £0.00.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="payment", reverses__isnull=True)
+                | (Q(kind="reversal", reverses__isnull=False) & ~Q(reason="")),
+                name="payment_reversal_points_at_payment_with_reason",
+                violation_error_message="A reversal names the payment it reverses and why.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def is_reversal(self) -> bool:
+        return self.kind == self.Kind.REVERSAL

@@ -1,0 +1,152 @@
+"""Settlements that end an alliance, and their non-cash parts."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from settlements.money import Pence, from_pence, money_field, validate_positive
+
+from .parties import Alliance, Force, TerminationNotice
+
+
+class SettlementQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Settlement.Status.APPROVED)
+
+    def involving(self, force):
+        return self.filter(Q(payer=force) | Q(payee=force))
+
+    def with_headline(self):
+        """Annotate cash, adjustments and headline (cash plus adjustments), in whole pence."""
+        adjustments = (
+            SettlementAdjustment.objects.filter(settlement=models.OuterRef("pk"))
+            .order_by()
+            .values("settlement")
+            .annotate(total=models.Sum(Pence("amount")))
+            .values("total")
+        )
+        return self.annotate(
+            cash_pence=Pence("cash_amount"),
+            adjustments_pence=models.functions.Coalesce(
+                models.Subquery(adjustments, output_field=models.BigIntegerField()), 0
+            ),
+        ).annotate(headline_pence=F("cash_pence") + F("adjustments_pence"))
+
+
+class Settlement(models.Model):
+    """What one force pays another to end an alliance."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft, awaiting approval"
+        APPROVED = "approved", "Approved"
+
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="settlements")
+    termination_notice = models.ForeignKey(
+        TerminationNotice, on_delete=models.PROTECT, related_name="settlements", null=True, blank=True
+    )
+    payer = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="settlements_paid")
+    payee = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="settlements_received")
+    agreed_on = models.DateField()
+    cash_amount = money_field("cash amount", validators=[validate_positive])
+    requested_amount = money_field(
+        "amount requested by the payee",
+        null=True,
+        blank=True,
+        validators=[validate_positive],
+        help_text="Leave empty if it was never published.",
+    )
+    recommended_amount = money_field(
+        "amount recommended by independent review",
+        null=True,
+        blank=True,
+        validators=[validate_positive],
+        help_text="Leave empty if it was never published.",
+    )
+    full_and_final = models.BooleanField("full and final", default=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    funding_note = models.CharField(
+        max_length=200, blank=True, help_text="How the payer funds it, e.g. from reserves and efficiencies."
+    )
+    notes = models.TextField(blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    objects = SettlementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-agreed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(payer=F("payee")),
+                name="settlement_payer_is_not_payee",
+                violation_error_message="The payer and the payee must be different forces.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cash_amount__gt=0),
+                name="settlement_cash_amount_positive",
+                violation_error_message="The cash amount must be greater than £0.00.",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),
+                name="settlement_requested_amount_positive",
+                violation_error_message="The amount requested must be greater than £0.00.",
+            ),
+            models.CheckConstraint(
+                condition=Q(recommended_amount__isnull=True) | Q(recommended_amount__gt=0),
+                name="settlement_recommended_amount_positive",
+                violation_error_message="The amount recommended must be greater than £0.00.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.payer.short_name} to {self.payee.short_name}, agreed {self.agreed_on:%d/%m/%Y}"
+
+    def clean(self):
+        if self.payer_id and self.payer_id == self.payee_id:
+            raise ValidationError({"payee": "The payer and the payee must be different forces."})
+        if self.alliance_id and self.termination_notice_id and self.termination_notice.alliance_id != self.alliance_id:
+            raise ValidationError({"termination_notice": "This notice belongs to a different alliance."})
+
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    def headline_amount(self):
+        """Cash plus non-cash adjustments: £10,500,000.00 + £270,000.00 = £10,770,000.00."""
+        pence = Settlement.objects.with_headline().filter(pk=self.pk).values_list("headline_pence", flat=True).get()
+        return from_pence(pence)
+
+
+class SettlementAdjustment(models.Model):
+    """A non-cash part of a settlement, such as a write-off of running-cost contributions."""
+
+    class Kind(models.TextChoices):
+        WRITE_OFF = "write_off", "Write-off"
+        OFFSET = "offset", "Offset against other sums"
+        IN_KIND = "in_kind", "In kind"
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="adjustments")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WRITE_OFF)
+    description = models.CharField(max_length=200)
+    amount = money_field("amount", validators=[validate_positive])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="adjustment_amount_positive",
+                violation_error_message="An adjustment must be greater than £0.00.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
