@@ -1,0 +1,96 @@
+"""factory_boy factories for the domain: each builds a valid row with the fewest choices made."""
+
+from datetime import date
+
+import factory
+from djmoney.money import Money
+
+from settlements import models
+
+
+class ForceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Force
+        django_get_or_create = ("short_name",)
+
+    short_name = factory.Sequence(lambda n: f"Force {n}")
+    name = factory.LazyAttribute(lambda o: f"{o.short_name} Police")
+    chief_officer = factory.LazyAttribute(lambda o: f"Chief Constable of {o.name}")
+    policing_body = factory.LazyAttribute(lambda o: f"Police and Crime Commissioner for {o.short_name}")
+
+
+class AllianceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Alliance
+
+    name = factory.Sequence(lambda n: f"Collaboration agreement {n}")
+    starts_on = date(2012, 4, 1)
+    value = Money("300000000.00", "GBP")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if create:
+            self.members.set(extracted if extracted is not None else [ForceFactory(), ForceFactory()])
+
+
+class TerminationNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TerminationNotice
+
+    alliance = factory.SubFactory(AllianceFactory)
+    served_by = factory.LazyAttribute(lambda o: o.alliance.members.first())
+    served_on = date(2018, 10, 1)
+
+
+class SettlementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Settlement
+
+    alliance = factory.SubFactory(AllianceFactory)
+    payer = factory.LazyAttribute(lambda o: o.alliance.members.order_by("pk")[0])
+    payee = factory.LazyAttribute(lambda o: o.alliance.members.order_by("pk")[1])
+    agreed_on = date(2020, 3, 30)
+    cash_amount = Money("10500000.00", "GBP")
+    status = models.Settlement.Status.APPROVED
+
+
+class SettlementAdjustmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SettlementAdjustment
+
+    settlement = factory.SubFactory(SettlementFactory)
+    description = "Write-off of running-cost contribution"
+    amount = Money("270000.00", "GBP")
+
+
+class InstalmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Instalment
+
+    settlement = factory.SubFactory(SettlementFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    due_on = date(2020, 4, 30)
+    amount = Money("1000.00", "GBP")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Payment
+
+    instalment = factory.SubFactory(InstalmentFactory)
+    paid_on = factory.LazyAttribute(lambda o: o.instalment.due_on)
+    amount = factory.LazyAttribute(lambda o: o.instalment.amount)
+    reference = factory.Sequence(lambda n: f"PAY-{n:06d}")
+
+
+class HostedServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.HostedService
+
+    alliance = factory.SubFactory(AllianceFactory)
+    provider = factory.LazyAttribute(lambda o: o.alliance.members.order_by("pk")[0])
+    recipient = factory.LazyAttribute(lambda o: o.alliance.members.order_by("pk")[1])
+    service = factory.Sequence(lambda n: f"Hosted service {n}")
+    starts_on = date(2020, 4, 1)
+    months = 18
+    ends_on = factory.LazyAttribute(lambda o: models.HostedService.term_end(o.starts_on, o.months))
