@@ -1,0 +1,1 @@
+"""Reads shared by the dashboard, the reports and their exports."""

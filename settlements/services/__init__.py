@@ -1,0 +1,1 @@
+"""Writes: every change to the domain's money goes through a function here."""
