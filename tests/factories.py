@@ -22,6 +22,7 @@ class ForceFactory(factory.django.DjangoModelFactory):
 class AllianceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Alliance
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Collaboration agreement {n}")
     starts_on = date(2012, 4, 1)

@@ -1,0 +1,208 @@
+"""Demo data: the West Mercia / Warwickshire case as publicly recorded, and one fictional example.
+
+Every row is found by a natural key before it is made, so loading twice changes nothing.
+Where the public record is silent (exact dates, the instalment split, payment references) the
+values are illustrative and say so in their notes; unknown amounts stay empty.
+"""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from djmoney.money import Money
+
+from .models import (
+    Alliance,
+    Force,
+    HostedService,
+    Instalment,
+    Payment,
+    Settlement,
+    SettlementAdjustment,
+    TerminationNotice,
+)
+
+ILLUSTRATIVE = "Illustrative: the exact date and amount were not published."
+FICTIONAL = "Fictional example with dates relative to the day the demo was loaded."
+
+
+def _get_or_make(model, lookup: dict, **values):
+    """The row matching `lookup`, or a new one validated with full_clean() before it is saved."""
+    existing = model.objects.filter(**lookup).first()
+    if existing:
+        return existing, False
+    row = model(**lookup, **values)
+    row.full_clean()
+    row.save()
+    return row, True
+
+
+def _force(short_name: str, name: str, area: str):
+    force, _ = _get_or_make(
+        Force,
+        {"short_name": short_name},
+        name=name,
+        chief_officer=f"Chief Constable of {name}",
+        policing_body=f"Police and Crime Commissioner for {area}",
+    )
+    return force
+
+
+def _alliance(name: str, members, **values):
+    alliance, created = _get_or_make(Alliance, {"name": name}, **values)
+    if created:
+        alliance.members.set(members)
+    return alliance
+
+
+def _schedule(settlement, rows):
+    """Instalments (number, due_on, amount, funding source, notes) and, where given, their payment."""
+    for number, due_on, amount, funding, notes, paid in rows:
+        instalment, _ = _get_or_make(
+            Instalment,
+            {"settlement": settlement, "number": number, "superseded_by": None},
+            due_on=due_on,
+            amount=Money(amount, "GBP"),
+            funding_source=funding,
+            notes=notes,
+        )
+        if paid:
+            reference, paid_on, paid_amount = paid
+            _get_or_make(
+                Payment,
+                {"reference": reference},
+                instalment=instalment,
+                paid_on=paid_on,
+                amount=Money(paid_amount, "GBP"),
+            )
+
+
+def load_seed_case():
+    """West Mercia's £10.5m full and final settlement with Warwickshire, agreed on 30 March 2020."""
+    west_mercia = _force("West Mercia", "West Mercia Police", "West Mercia")
+    warwickshire = _force("Warwickshire", "Warwickshire Police", "Warwickshire")
+    alliance = _alliance(
+        "West Mercia and Warwickshire Strategic Alliance",
+        [west_mercia, warwickshire],
+        starts_on=date(2012, 4, 1),
+        value=Money("300000000.00", "GBP"),
+        notes="The £300m strategic policing alliance in place since 2012. Start day illustrative: reported as 2012.",
+    )
+    notice, _ = _get_or_make(
+        TerminationNotice,
+        {"alliance": alliance, "served_by": west_mercia},
+        served_on=date(2018, 10, 1),
+        status=TerminationNotice.Status.SETTLED,
+        notes=(
+            "Notice reported as served in October 2018 (day illustrative). No mutual agreement was reached, so "
+            "the Home Office brought in an independent team, which recommended reasonable termination costs and "
+            "hosted services. Settled on 30 March 2020."
+        ),
+    )
+    settlement, _ = _get_or_make(
+        Settlement,
+        {"alliance": alliance, "payer": west_mercia, "payee": warwickshire},
+        termination_notice=notice,
+        agreed_on=date(2020, 3, 30),
+        cash_amount=Money("10500000.00", "GBP"),
+        full_and_final=True,
+        status=Settlement.Status.APPROVED,
+        funding_note="From reserves and efficiencies, in instalments over 2020/21 and 2021/22.",
+        notes=(
+            "Lower than the independent team's recommendation and significantly lower than Warwickshire's "
+            "request; neither figure was published, so both are left empty. Reported as £10.5m, £10.7m and "
+            "£10.77m: £10.5m cash plus a £270k write-off."
+        ),
+    )
+    _get_or_make(
+        SettlementAdjustment,
+        {"settlement": settlement, "kind": SettlementAdjustment.Kind.WRITE_OFF},
+        description="Write-off of Warwickshire's running-cost contribution",
+        amount=Money("270000.00", "GBP"),
+    )
+    funding = Instalment.FundingSource
+    _schedule(
+        settlement,
+        [
+            (1, date(2020, 4, 30), "6000000.00", funding.EARMARKED_RESERVE, ILLUSTRATIVE,
+             ("WMP-WARKS-2020-001", date(2020, 4, 30), "6000000.00")),
+            (2, date(2021, 3, 31), "2250000.00", funding.RESERVES_AND_EFFICIENCIES, ILLUSTRATIVE,
+             ("WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")),
+            (3, date(2021, 8, 31), "2250000.00", funding.EFFICIENCY_SAVINGS, ILLUSTRATIVE,
+             ("WMP-WARKS-2021-003", date(2021, 8, 31), "2250000.00")),
+        ],
+    )  # fmt: skip
+    for service in ["Transactional services", "Forensic services", "File storage"]:
+        _hosted(alliance, west_mercia, warwickshire, service, "On a service-provider basis, at no cost to West Mercia.")
+    _hosted(
+        alliance,
+        west_mercia,
+        warwickshire,
+        "IT services",
+        "The forces keep collaborating on IT services; term not published, shown as 18 months (illustrative).",
+    )
+    return settlement
+
+
+def _hosted(alliance, provider, recipient, service, notes, starts_on=date(2020, 4, 1), months=18):
+    _get_or_make(
+        HostedService,
+        {"alliance": alliance, "service": service, "provider": provider, "recipient": recipient},
+        starts_on=starts_on,
+        months=months,
+        charging_basis=HostedService.ChargingBasis.FULL_COST_RECOVERY,
+        notes=notes,
+    )
+
+
+def load_fictional_example(today: date):
+    """Two made-up forces whose schedule has paid, overdue and upcoming instalments around `today`."""
+    north = _force("Northshire", "Northshire Constabulary (fictional)", "Northshire")
+    south = _force("Southvale", "Southvale Police (fictional)", "Southvale")
+    alliance = _alliance(
+        "Northshire and Southvale Shared Services (fictional)",
+        [north, south],
+        starts_on=date(2015, 4, 1),
+        value=Money("48000000.00", "GBP"),
+        notes=FICTIONAL,
+    )
+    notice, _ = _get_or_make(
+        TerminationNotice,
+        {"alliance": alliance, "served_by": south},
+        served_on=today - timedelta(days=400),
+        effective_on=today - timedelta(days=220),
+        status=TerminationNotice.Status.SETTLED,
+        notes=FICTIONAL,
+    )
+    settlement, created = _get_or_make(
+        Settlement,
+        {"alliance": alliance, "payer": south, "payee": north},
+        termination_notice=notice,
+        agreed_on=today - timedelta(days=200),
+        cash_amount=Money("1234567.89", "GBP"),
+        full_and_final=True,
+        status=Settlement.Status.APPROVED,
+        funding_note="From the transformation reserve.",
+        notes=FICTIONAL,
+    )
+    if created:
+        funding = Instalment.FundingSource
+        _schedule(
+            settlement,
+            [
+                (1, today - timedelta(days=120), "308641.98", funding.EARMARKED_RESERVE, FICTIONAL,
+                 ("SV-NS-0001", today - timedelta(days=118), "308641.98")),
+                (2, today - timedelta(days=30), "308641.97", funding.EARMARKED_RESERVE, FICTIONAL,
+                 ("SV-NS-0002", today - timedelta(days=25), "100000.00")),
+                (3, today + timedelta(days=30), "308641.97", funding.EFFICIENCY_SAVINGS, FICTIONAL, None),
+                (4, today + timedelta(days=150), "308641.97", funding.EFFICIENCY_SAVINGS, FICTIONAL, None),
+            ],
+        )  # fmt: skip
+        _hosted(alliance, north, south, "Firearms licensing", FICTIONAL, today - timedelta(days=200), 7)
+        _hosted(alliance, north, south, "Custody health care", FICTIONAL, today - timedelta(days=200), 24)
+    return settlement
+
+
+@transaction.atomic
+def load_demo(today: date):
+    """Load both examples in one transaction: all of it, or nothing."""
+    return load_seed_case(), load_fictional_example(today)
