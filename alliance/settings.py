@@ -57,7 +57,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -112,6 +111,8 @@ LOGOUT_REDIRECT_URL = "login"
 DEMO_USERNAME = "demo"
 
 LANGUAGE_CODE = "en-gb"
+# British English only: the browser's language never turns dates into 04/30/2020.
+LANGUAGES = [("en-gb", "English")]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

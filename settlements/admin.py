@@ -199,7 +199,17 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 @admin.register(models.Instalment)
 class InstalmentAdmin(InstalmentStatusMixin, admin.ModelAdmin):
-    list_display = ["__str__", "due_on", "financial_year", "amount_column", "paid", "outstanding", "status"]
+    list_display = [
+        "number",
+        "settlement",
+        "due_on",
+        "financial_year",
+        "amount_column",
+        "paid",
+        "outstanding",
+        "status",
+    ]
+    list_display_links = ["number", "settlement"]
     list_filter = [
         InstalmentStatusFilter,
         FinancialYearFilter,
