@@ -98,3 +98,13 @@ def test_the_demo_login_cannot_sign_in_with_debug_off(client, settings):
     client.logout()
     settings.DEBUG = False
     assert not client.login(username="demo", password="alliance-demo-only")
+
+
+def test_fixtures_keep_money_exact_through_dumpdata_and_loaddata(tmp_path):
+    load_demo(TODAY)
+    fixture = tmp_path / "settlements.json"
+    call_command("dumpdata", "settlements.settlement", "settlements.instalment", output=str(fixture))
+    before = sorted(models.Instalment.objects.values_list("pk", "amount"))
+    models.Instalment.objects.update(amount=Money("1.00", "GBP"))
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert sorted(models.Instalment.objects.values_list("pk", "amount")) == before
