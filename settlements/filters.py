@@ -75,6 +75,10 @@ class DashboardFilterForm(AsOfForm):
 class HostedFilterForm(AsOfForm):
     force = force_field("Provider or recipient")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].help_text = "Months remaining are counted from this date."
+
 
 class DueFilterForm(AsOfForm):
     status = forms.MultipleChoiceField(

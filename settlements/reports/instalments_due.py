@@ -1,7 +1,7 @@
 """The instalment-due report: current instalments with their status as of a date, filtered and totalled."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
@@ -58,3 +58,14 @@ def instalments_due(filters: DueFilters):
     if filters.statuses:
         rows = rows.filter(status__in=filters.statuses)
     return rows
+
+
+def due_soon_or_overdue(as_of: date, days: int):
+    """Instalments with something outstanding that are overdue or fall due within `days` of `as_of`."""
+    return (
+        Instalment.objects.current()
+        .with_status(as_of)
+        .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
+        .filter(due_on__lte=as_of + timedelta(days=days), outstanding_pence__gt=0)
+        .order_by("due_on", "settlement__payer__short_name", "settlement_id", "number")
+    )
