@@ -9,6 +9,7 @@ from settlements.reports.instalments_due import DueFilters
 
 DATE_MESSAGE = "Enter a real date as YYYY-MM-DD, for example 2020-04-30."
 FORMATS = [("html", "Web page"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
+FORMAT_MESSAGE = "“%(value)s” is not a format: use html, csv or xlsx."
 
 
 def within_supported_years(value):
@@ -59,7 +60,9 @@ class AsOfForm(forms.Form):
     """Every page is as of a date, today unless given."""
 
     as_of = iso_date_field("As of", "Figures count payments made on or before this date.")
-    format = forms.ChoiceField(choices=FORMATS, required=False, widget=forms.HiddenInput)
+    format = forms.ChoiceField(
+        choices=FORMATS, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": FORMAT_MESSAGE}
+    )
 
     def as_of_date(self):
         return self.cleaned_data.get("as_of") or timezone.localdate()
@@ -130,9 +133,14 @@ class DueFilterForm(AsOfForm):
 class YearEndFilterForm(forms.Form):
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2019/20.")
     table = forms.ChoiceField(
-        choices=[("settlements", "By settlement"), ("forces", "By force")], required=False, widget=forms.HiddenInput
+        choices=[("settlements", "By settlement"), ("forces", "By force")],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "“%(value)s” is not a table: use settlements or forces."},
     )
-    format = forms.ChoiceField(choices=FORMATS, required=False, widget=forms.HiddenInput)
+    format = forms.ChoiceField(
+        choices=FORMATS, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": FORMAT_MESSAGE}
+    )
 
     def financial_year(self) -> FinancialYear:
         """The year asked for, or the last one to have ended."""
