@@ -17,20 +17,31 @@ def within_supported_years(value):
         raise forms.ValidationError("Enter a date between 1901 and 9997.", code="out_of_range")
 
 
-def iso_date_field(label: str, help_text: str = "") -> forms.DateField:
+def iso_date_field(label: str, help_text: str = "For example 2021-03-31.") -> forms.DateField:
+    # A text box, not the browser's date picker, which shows dates in the browser's language (03/31/2021).
     return forms.DateField(
         validators=[within_supported_years],
         label=label,
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(
+            attrs={"autocomplete": "off", "size": 10},
+            format="%Y-%m-%d",
+        ),
         error_messages={"invalid": DATE_MESSAGE},
         help_text=help_text,
     )
 
 
-def force_field(label: str) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
+class ForceChoiceField(forms.ModelChoiceField):
+    """A force chosen by its short name, as the reports name forces."""
+
+    def label_from_instance(self, obj):
+        return obj.short_name
+
+
+def force_field(label: str) -> ForceChoiceField:
+    return ForceChoiceField(
         label=label,
         required=False,
         queryset=Force.objects.order_by("short_name"),
@@ -59,7 +70,7 @@ class FinancialYearField(forms.CharField):
 class AsOfForm(forms.Form):
     """Every page is as of a date, today unless given."""
 
-    as_of = iso_date_field("As of", "Figures count payments made on or before this date.")
+    as_of = iso_date_field("As of", "YYYY-MM-DD; today if empty. Payments count up to this day.")
     format = forms.ChoiceField(
         choices=FORMATS, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": FORMAT_MESSAGE}
     )
@@ -80,7 +91,7 @@ class HostedFilterForm(AsOfForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["as_of"].help_text = "Months remaining are counted from this date."
+        self.fields["as_of"].help_text = "YYYY-MM-DD; today if empty. Months remaining count from it."
 
 
 class DueFilterForm(AsOfForm):
@@ -107,7 +118,7 @@ class DueFilterForm(AsOfForm):
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
         self.fields["from"] = iso_date_field("Due from")
         self.fields["to"] = iso_date_field("Due to")
-        self.fields["fy"].widget.attrs.update(size=8, inputmode="numeric", autocomplete="off")
+        self.fields["fy"].widget.attrs.update(size=8, autocomplete="off")
         self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "alliance"])
 
     def clean(self):
