@@ -7,7 +7,7 @@ from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
 from settlements.reports.instalments_due import DueFilters
 
-DATE_MESSAGE = "Enter a real date as YYYY-MM-DD, for example 2020-04-30."
+DATE_MESSAGE = "Enter a real date as YYYY-MM-DD, for example 2021-03-31."
 FORMATS = [("html", "Web page"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
 FORMAT_MESSAGE = "“%(value)s” is not a format: use html, csv or xlsx."
 

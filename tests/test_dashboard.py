@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from settlements.fiscal import FinancialYear
 from settlements.money import format_gbp
-from settlements.reports.balances import Balance
 from settlements.reports.dashboard import NEXT_DUE_LIMIT, stage_of
+from settlements.reports.grouped import GroupTotal
 from tests import factories
 from tests.scenarios import AS_OF, World, build_world, gbp
 
@@ -170,7 +170,7 @@ def test_stages_before_payments_and_after_the_last_one(admin_client, world):
     ],
 )
 def test_the_stage_rule(notice, settlements, amount, paid, stage):
-    balance = Balance(gbp(amount), gbp(paid)) if amount else None
+    balance = GroupTotal(gbp(amount), gbp(paid)) if amount else None
     assert stage_of(notice, settlements, balance) == stage
 
 

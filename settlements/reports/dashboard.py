@@ -21,7 +21,7 @@ from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, HostedService, Instalment, Settlement, TerminationNotice
 from settlements.money import Pence, SumPence, from_pence
 
-from .balances import Balance, balances_by
+from .grouped import GroupTotal, balances_by
 
 NEXT_DUE_LIMIT = 10
 ENDING_SOON_DAYS = 90
@@ -41,7 +41,7 @@ class Headline:
 @dataclass(frozen=True)
 class YearFigures:
     financial_year: FinancialYear
-    balance: Balance
+    balance: GroupTotal
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def hosted(as_of: date, force: Force | None) -> tuple[list[HostedService], list[
     return list(services.running(as_of)), list(services.ending_within(as_of, ENDING_SOON_DAYS))
 
 
-def stage_of(notice_status: str | None, settlement_count: int, balance: Balance | None) -> str:
+def stage_of(notice_status: str | None, settlement_count: int, balance: GroupTotal | None) -> str:
     """The rule in the module docstring."""
     if settlement_count:
         if balance and balance.amount.amount > 0 and balance.outstanding.amount <= 0:

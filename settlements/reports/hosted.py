@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Q
+
 from settlements.models import Force, HostedService
 
 ENDING_SOON_DAYS = 90
@@ -22,7 +24,7 @@ def hosted_terms(as_of: date, force: Force | None = None) -> list[HostedTerm]:
         "ends_on", "service", "pk"
     )
     if force:
-        services = services.filter(provider=force) | services.filter(recipient=force)
+        services = services.filter(Q(provider=force) | Q(recipient=force))
     soon = as_of + timedelta(days=ENDING_SOON_DAYS)
     return [
         HostedTerm(

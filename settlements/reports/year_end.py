@@ -16,7 +16,7 @@ from settlements.fiscal import FinancialYear
 from settlements.models import Force, Instalment, Settlement
 from settlements.money import from_pence
 
-from .balances import balances_by
+from .grouped import balances_by
 
 ZERO = from_pence(0)
 

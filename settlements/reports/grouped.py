@@ -18,7 +18,7 @@ from settlements.money import Pence, SumPence, from_pence
 
 
 @dataclass(frozen=True)
-class Balance:
+class GroupTotal:
     amount: Money
     paid: Money
 
@@ -40,12 +40,12 @@ def paid_pence(as_of: date | None):
     return Coalesce(Subquery(payments, output_field=BigIntegerField()), 0)
 
 
-def balances_by(instalments, as_of: date | None, *keys: str) -> dict[tuple, Balance]:
-    """{(values of `keys`): Balance} over the instalments; a key is a field name or an annotation."""
+def balances_by(instalments, as_of: date | None, *keys: str) -> dict[tuple, GroupTotal]:
+    """{(values of `keys`): GroupTotal} over the instalments; a key is a field name or an annotation."""
     rows = (
         instalments.annotate(row_amount=Pence("amount"), row_paid=paid_pence(as_of))
         .order_by()
         .values(*keys)
         .annotate(amount=SumPence("row_amount"), paid=SumPence("row_paid"))
     )
-    return {tuple(row[k] for k in keys): Balance(from_pence(row["amount"]), from_pence(row["paid"])) for row in rows}
+    return {tuple(row[k] for k in keys): GroupTotal(from_pence(row["amount"]), from_pence(row["paid"])) for row in rows}
