@@ -5,6 +5,7 @@ other tools ignore it.
 """
 
 import csv
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -40,14 +41,15 @@ def funding(instalment: Instalment) -> str:
     return f"{label}: {instalment.reserve_name}" if instalment.reserve_name else label
 
 
-def due_row(row: Instalment) -> list:
+def due_values(row: Instalment) -> list:
+    """One instalment as typed values: dates as dates, amounts as Decimals."""
     settlement = row.settlement
     return [
         settlement.alliance.name,
         settlement.payer.short_name,
         settlement.payee.short_name,
         row.number,
-        row.due_on.isoformat(),
+        row.due_on,
         str(FinancialYear.for_date(row.due_on)),
         from_pence(row.amount_pence).amount,
         "GBP",
@@ -58,12 +60,17 @@ def due_row(row: Instalment) -> list:
     ]
 
 
+def as_text(values: list) -> list:
+    """Values for CSV: ISO dates, plain decimals."""
+    return [value.isoformat() if isinstance(value, date) else value for value in values]
+
+
 def due_csv_lines(rows):
     """The CSV text of the due report, line by line, starting with the byte-order mark and header."""
     writer = csv.writer(Echo())
     yield BOM + writer.writerow(DUE_HEADER)
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        yield writer.writerow(due_row(row))
+        yield writer.writerow(as_text(due_values(row)))
 
 
 def csv_response(lines, filename: str) -> StreamingHttpResponse:
@@ -100,7 +107,7 @@ def start_sheet(workbook: Workbook, title: str, heading: str, filters: list[tupl
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.append([styled(sheet, heading, bold=True)])
     for name, value in filters:
-        sheet.append([name, value])
+        sheet.append(formatted_row(sheet, [name, value]))
     sheet.append([])
     sheet.append([styled(sheet, name, bold=True) for name in header])
     return sheet
@@ -110,19 +117,7 @@ def instalments_due_xlsx(rows, totals: dict, filters: list[tuple[str, str]], fil
     workbook = Workbook(write_only=True)
     sheet = start_sheet(workbook, "Instalments due", "Instalments due", filters, DUE_HEADER)
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        values = due_row(row)
-        sheet.append(
-            [
-                *values[:4],
-                styled(sheet, row.due_on, DATE_FORMAT),
-                values[5],
-                styled(sheet, values[6], MONEY_FORMAT),
-                values[7],
-                styled(sheet, values[8], MONEY_FORMAT),
-                styled(sheet, values[9], MONEY_FORMAT),
-                *values[10:],
-            ]
-        )
+        sheet.append(formatted_row(sheet, due_values(row)))
     sheet.append(
         [
             styled(sheet, "Total", bold=True),
@@ -174,7 +169,7 @@ def year_end_csv_lines(header: list[str], rows: list[list]):
     writer = csv.writer(Echo())
     yield BOM + writer.writerow(header)
     for row in rows:
-        yield writer.writerow([value.isoformat() if hasattr(value, "isoformat") else value for value in row])
+        yield writer.writerow(as_text(row))
 
 
 def year_end_csv(position, table: str, filename: str) -> StreamingHttpResponse:
@@ -188,13 +183,17 @@ def year_end_csv(position, table: str, filename: str) -> StreamingHttpResponse:
 
 
 def formatted_row(sheet, row: list) -> list:
-    """Dates and amounts as real Excel dates and numbers."""
+    """Dates and amounts as real Excel dates and numbers; text always as text, never a formula."""
     cells = []
     for value in row:
-        if hasattr(value, "isoformat"):
+        if isinstance(value, date):
             cells.append(styled(sheet, value, DATE_FORMAT))
         elif isinstance(value, Decimal):
             cells.append(styled(sheet, value, MONEY_FORMAT))
+        elif isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # a name such as "=HYPERLINK(...)" stays a name
+            cells.append(cell)
         else:
             cells.append(value)
     return cells

@@ -195,3 +195,12 @@ def test_a_bad_year_refuses_a_year_end_export_with_400(admin_client, export):
     response = admin_client.get(reverse("year_end"), {"fy": "2019/21", "format": export})
     assert response.status_code == 400
     assert "did you mean 2019/20?" in response.content.decode()
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_excel(admin_client):
+    alliance = factories.AllianceFactory(name='=HYPERLINK("http://example.com","x")')
+    factories.InstalmentFactory(settlement=factories.SettlementFactory(alliance=alliance))
+    sheet = xlsx_sheet(admin_client.get(reverse("instalments_due"), {"format": "xlsx"}))
+    [row] = table_rows(sheet)
+    assert row[0].value == alliance.name
+    assert row[0].data_type == "s"

@@ -15,7 +15,8 @@ PAGE_SIZE = 50
 
 def refused(form) -> HttpResponseBadRequest:
     """An export with bad filters: say which, in plain text."""
-    lines = [f"{form.fields[name].label or name}: {' '.join(errors)}" for name, errors in form.errors.items()]
+    labels = {name: field.label or name for name, field in form.fields.items()}
+    lines = [f"{labels.get(name, 'Filters')}: {' '.join(errors)}" for name, errors in form.errors.items()]
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
