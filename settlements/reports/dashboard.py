@@ -22,9 +22,9 @@ from settlements.models import Alliance, Force, HostedService, Instalment, Settl
 from settlements.money import Pence, SumPence, from_pence
 
 from .grouped import GroupTotal, balances_by
+from .hosted import ENDING_SOON_DAYS
 
 NEXT_DUE_LIMIT = 10
-ENDING_SOON_DAYS = 90
 
 
 @dataclass(frozen=True)
