@@ -27,12 +27,6 @@ PASSWORD = "a-long-browser-password"
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Dates in inputs as a British user sees them: 31/03/2021."""
-    return {**browser_type_launch_args, "args": [*browser_type_launch_args.get("args", []), "--lang=en-GB"]}
-
-
-@pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "en-GB", "viewport": {"width": 1280, "height": 900}}
 

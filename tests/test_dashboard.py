@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from settlements.fiscal import FinancialYear
 from settlements.money import format_gbp
@@ -196,3 +196,36 @@ def test_bad_dashboard_filters_say_what_is_wrong(admin_client, params, message):
     assert response.status_code == 400
     assert message in response.text
     assert "There is a problem with the filters" in response.text
+
+
+def test_the_layout_has_a_skip_link_a_main_landmark_navigation_and_a_sign_out_form(admin_client):
+    html = dashboard(admin_client).text
+    assert '<a href="#main" class="skip-link">Skip to main content</a>' in html
+    assert '<main id="main"' in html
+    assert '<nav class="site-nav" aria-label="Main">' in html
+    for name in ["dashboard", "instalments_due", "year_end", "hosted_services", "admin:index"]:
+        assert f'href="{reverse(name)}"' in html
+    assert f'<form method="post" action="{reverse("logout")}">' in html
+
+
+def test_recent_changes_stay_out_of_the_navigation_while_there_is_no_such_page(admin_client, settings):
+    settings.ROOT_URLCONF = "alliance.urls"
+    try:
+        reverse("recent_changes")
+    except NoReverseMatch:
+        assert "Recent changes" not in dashboard(admin_client).text
+    else:
+        pytest.skip("this install has a recent-changes page")
+
+
+def test_admin_is_offered_to_staff_only(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("viewer", "v@example.police.uk", "a-long-password-5"))
+    html = dashboard(client).text
+    assert "Signed in as <strong>viewer</strong>" in html
+    assert f'href="{reverse("admin:index")}"' not in html
+
+
+def test_recent_changes_appear_in_the_navigation_once_that_page_exists(admin_client, settings):
+    settings.ROOT_URLCONF = "tests.urls_with_recent_changes"
+    html = dashboard(admin_client).text
+    assert f'<a href="{reverse("recent_changes")}">Recent changes</a>' in html
