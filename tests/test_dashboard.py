@@ -38,6 +38,15 @@ def expected_headline(world: World, as_of: date, keep=lambda s: True) -> dict:
     }
 
 
+def test_non_cash_adjustments_are_shown_beside_the_cash_agreed(admin_client, world):
+    write_off = factories.SettlementAdjustmentFactory(settlement=world.settlements["s1"])
+    [headline] = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"].headlines
+    assert headline.non_cash == write_off.amount
+    assert headline.agreed.amount == sum(
+        s.cash_amount.amount for s in world.settlements.values() if s.agreed_on <= AS_OF
+    )
+
+
 def figures(headline) -> dict:
     names = ["agreed", "paid", "outstanding", "due_this_year", "due_this_year_outstanding", "overdue"]
     return {name: getattr(headline, name).amount for name in names}

@@ -19,7 +19,7 @@ from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, HostedService, Instalment, Settlement, TerminationNotice
-from settlements.money import Pence, SumPence, from_pence
+from settlements.money import SumPence, from_pence
 
 from .grouped import GroupTotal, balances_by
 from .hosted import ENDING_SOON_DAYS
@@ -31,6 +31,7 @@ NEXT_DUE_LIMIT = 10
 class Headline:
     label: str
     agreed: Money
+    non_cash: Money
     paid: Money
     outstanding: Money
     due_this_year: Money
@@ -88,15 +89,16 @@ def instalments_in_scope(as_of: date, force: Force | None = None):
 
 
 def headline(label: str, as_of: date, settlements, instalments) -> Headline:
-    """Agreed (cash), paid, outstanding, due this financial year and overdue, for one set of settlements."""
+    """Agreed (cash, and non-cash adjustments), paid, outstanding, due this financial year and overdue."""
     fy = FinancialYear.for_date(as_of)
-    agreed = settlements.aggregate(pence=SumPence(Pence("cash_amount")))["pence"]
+    agreed = settlements.with_headline().aggregate(cash=SumPence("cash_pence"), non_cash=SumPence("adjustments_pence"))
     overall = instalments.with_balances(as_of).totals()
     this_year = instalments.in_financial_year(fy).with_balances(as_of).totals()
     overdue = instalments.with_status(as_of).filter(status=Instalment.Status.OVERDUE).totals()
     return Headline(
         label=label,
-        agreed=from_pence(agreed),
+        agreed=from_pence(agreed["cash"]),
+        non_cash=from_pence(agreed["non_cash"]),
         paid=overall["paid"],
         outstanding=overall["outstanding"],
         due_this_year=this_year["amount"],
