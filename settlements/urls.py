@@ -1,7 +1,10 @@
 from django.urls import path
 
-from .views import dashboard
+from .views import dashboard, reports
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("reports/instalments-due/", reports.instalments_due, name="instalments_due"),
+    path("reports/year-end/", reports.year_end, name="year_end"),
+    path("reports/hosted-services/", reports.hosted_services, name="hosted_services"),
 ]

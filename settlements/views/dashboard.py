@@ -1,5 +1,16 @@
-from django.shortcuts import redirect
+"""The finance dashboard."""
+
+from django.shortcuts import render
+
+from settlements.charts import year_chart
+from settlements.filters import DashboardFilterForm
+from settlements.reports.dashboard import dashboard as dashboard_report
 
 
 def dashboard(request):
-    return redirect("admin:index")
+    form = DashboardFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "settlements/dashboard.html", {"form": form}, status=400)
+    board = dashboard_report(form.as_of_date(), form.cleaned_data.get("force"))
+    context = {"form": form, "board": board, "chart": year_chart(board.years)}
+    return render(request, "settlements/dashboard.html", context)

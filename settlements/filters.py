@@ -1,0 +1,161 @@
+"""Forms that read the filters of the dashboard and the reports from the query string."""
+
+from django import forms
+from django.utils import timezone
+
+from settlements.fiscal import FinancialYear
+from settlements.models import Alliance, Force, Instalment
+from settlements.reports.instalments_due import DueFilters
+
+DATE_MESSAGE = "Enter a real date as YYYY-MM-DD, for example 2021-03-31."
+FORMATS = [("html", "Web page"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
+FORMAT_MESSAGE = "“%(value)s” is not a format: use html, csv or xlsx."
+
+
+def within_supported_years(value):
+    if not 1901 <= value.year <= 9997:
+        raise forms.ValidationError("Enter a date between 1901 and 9997.", code="out_of_range")
+
+
+def iso_date_field(label: str, help_text: str = "For example 2021-03-31.") -> forms.DateField:
+    # A text box, not the browser's date picker, which shows dates in the browser's language (03/31/2021).
+    return forms.DateField(
+        validators=[within_supported_years],
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(
+            attrs={"autocomplete": "off", "size": 10},
+            format="%Y-%m-%d",
+        ),
+        error_messages={"invalid": DATE_MESSAGE},
+        help_text=help_text,
+    )
+
+
+class ForceChoiceField(forms.ModelChoiceField):
+    """A force chosen by its short name, as the reports name forces."""
+
+    def label_from_instance(self, obj):
+        return obj.short_name
+
+
+def force_field(label: str) -> ForceChoiceField:
+    return ForceChoiceField(
+        label=label,
+        required=False,
+        queryset=Force.objects.order_by("short_name"),
+        to_field_name="short_name",
+        empty_label="Any force",
+        error_messages={"invalid_choice": "No force has the short name “%(value)s”: choose one from the list."},
+    )
+
+
+class FinancialYearField(forms.CharField):
+    """A label such as 2020/21, cleaned to a FinancialYear."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return FinancialYear.parse(text)
+        except ValueError as error:
+            raise forms.ValidationError(f"{error}.", code="invalid") from error
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, FinancialYear) else value
+
+
+class AsOfForm(forms.Form):
+    """Every page is as of a date, today unless given."""
+
+    as_of = iso_date_field("As of", "YYYY-MM-DD; today if empty. Payments count up to this day.")
+    format = forms.ChoiceField(
+        choices=FORMATS, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": FORMAT_MESSAGE}
+    )
+
+    def as_of_date(self):
+        return self.cleaned_data.get("as_of") or timezone.localdate()
+
+    def wants(self) -> str:
+        return self.cleaned_data.get("format") or "html"
+
+
+class DashboardFilterForm(AsOfForm):
+    force = force_field("From the point of view of")
+
+
+class HostedFilterForm(AsOfForm):
+    force = force_field("Provider or recipient")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].help_text = "YYYY-MM-DD; today if empty. Months remaining count from it."
+
+
+class DueFilterForm(AsOfForm):
+    status = forms.MultipleChoiceField(
+        label="Status",
+        required=False,
+        choices=Instalment.Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "“%(value)s” is not a status: use upcoming, part_paid, overdue or paid."},
+    )
+    payer = force_field("Payer")
+    payee = force_field("Payee")
+    alliance = forms.ModelChoiceField(
+        label="Alliance",
+        required=False,
+        queryset=Alliance.objects.order_by("name"),
+        empty_label="Any alliance",
+        error_messages={"invalid_choice": "No alliance has the id “%(value)s”: choose one from the list."},
+    )
+    fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2020/21.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so it cannot be declared as a class attribute.
+        self.fields["from"] = iso_date_field("Due from")
+        self.fields["to"] = iso_date_field("Due to")
+        self.fields["fy"].widget.attrs.update(size=8, autocomplete="off")
+        self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "alliance"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            self.add_error("to", "“Due to” must be on or after “Due from”.")
+        return data
+
+    def to_filters(self) -> DueFilters:
+        data = self.cleaned_data
+        return DueFilters(
+            as_of=self.as_of_date(),
+            due_from=data.get("from"),
+            due_to=data.get("to"),
+            financial_year=data.get("fy"),
+            statuses=tuple(data.get("status") or ()),
+            payer=data.get("payer"),
+            payee=data.get("payee"),
+            alliance=data.get("alliance"),
+        )
+
+
+class YearEndFilterForm(forms.Form):
+    fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2019/20.")
+    table = forms.ChoiceField(
+        choices=[("settlements", "By settlement"), ("forces", "By force")],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "“%(value)s” is not a table: use settlements or forces."},
+    )
+    format = forms.ChoiceField(
+        choices=FORMATS, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": FORMAT_MESSAGE}
+    )
+
+    def financial_year(self) -> FinancialYear:
+        """The year asked for, or the last one to have ended."""
+        return self.cleaned_data.get("fy") or FinancialYear.for_date(timezone.localdate()).previous()
+
+    def wants(self) -> str:
+        return self.cleaned_data.get("format") or "html"

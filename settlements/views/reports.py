@@ -1,0 +1,68 @@
+"""The instalment-due, year-end and hosted-service reports, as pages and as exports."""
+
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+
+from settlements import exports
+from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
+from settlements.reports.hosted import hosted_terms
+from settlements.reports.instalments_due import instalments_due as due_report
+from settlements.reports.year_end import year_end_position
+
+PAGE_SIZE = 50
+
+
+def refused(form) -> HttpResponseBadRequest:
+    """An export with bad filters: say which, in plain text."""
+    labels = {name: field.label or name for name, field in form.fields.items()}
+    lines = [f"{labels.get(name, 'Filters')}: {' '.join(errors)}" for name, errors in form.errors.items()]
+    return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def instalments_due(request):
+    form = DueFilterForm(request.GET)
+    if not form.is_valid():
+        if request.GET.get("format") in {"csv", "xlsx"}:
+            return refused(form)
+        return render(request, "settlements/instalments_due.html", {"form": form}, status=400)
+    filters = form.to_filters()
+    rows = due_report(filters)
+    filename = f"instalments-due-{filters.as_of.isoformat()}"
+    if form.wants() == "csv":
+        return exports.instalments_due_csv(rows, filename)
+    if form.wants() == "xlsx":
+        return exports.instalments_due_xlsx(rows, rows.totals(), filters.describe(), filename)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "totals": rows.totals(),
+    }
+    return render(request, "settlements/instalments_due.html", context)
+
+
+def year_end(request):
+    form = YearEndFilterForm(request.GET)
+    if not form.is_valid():
+        if request.GET.get("format") in {"csv", "xlsx"}:
+            return refused(form)
+        return render(request, "settlements/year_end.html", {"form": form}, status=400)
+    position = year_end_position(form.financial_year())
+    filename = f"year-end-{position.as_at.isoformat()}"
+    filters = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
+    if form.wants() == "csv":
+        table = form.cleaned_data.get("table") or "settlements"
+        return exports.year_end_csv(position, table, f"{filename}-{table}")
+    if form.wants() == "xlsx":
+        return exports.year_end_xlsx(position, filters, filename)
+    return render(request, "settlements/year_end.html", {"form": form, "position": position})
+
+
+def hosted_services(request):
+    form = HostedFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "settlements/hosted_services.html", {"form": form}, status=400)
+    as_of, force = form.as_of_date(), form.cleaned_data.get("force")
+    context = {"form": form, "as_of": as_of, "force": force, "terms": hosted_terms(as_of, force)}
+    return render(request, "settlements/hosted_services.html", context)

@@ -1,0 +1,240 @@
+"""The dashboard: headline figures, due lists, years, hosted services and stages, checked against sums made here."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from settlements.fiscal import FinancialYear
+from settlements.money import format_gbp
+from settlements.reports.dashboard import NEXT_DUE_LIMIT, stage_of
+from settlements.reports.grouped import GroupTotal
+from tests import factories
+from tests.scenarios import AS_OF, World, build_world, gbp
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world()
+
+
+def dashboard(client, **params):
+    return client.get(reverse("dashboard"), params)
+
+
+def expected_headline(world: World, as_of: date, keep=lambda s: True) -> dict:
+    settlements = [s for s in world.settlements.values() if s.agreed_on <= as_of and keep(s)]
+    rows = [i for i in world.agreed_by(as_of) if keep(i.settlement)]
+    this_year = world.in_year(rows, FinancialYear.for_date(as_of))
+    return {
+        "agreed": sum(s.cash_amount.amount for s in settlements),
+        "paid": sum(world.paid(i, as_of) for i in rows),
+        "outstanding": sum(world.outstanding(i, as_of) for i in rows),
+        "due_this_year": sum(i.amount.amount for i in this_year),
+        "due_this_year_outstanding": sum(world.outstanding(i, as_of) for i in this_year),
+        "overdue": sum(world.outstanding(i, as_of) for i in rows if world.status(i, as_of) == "overdue"),
+    }
+
+
+def test_non_cash_adjustments_are_shown_beside_the_cash_agreed(admin_client, world):
+    write_off = factories.SettlementAdjustmentFactory(settlement=world.settlements["s1"])
+    [headline] = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"].headlines
+    assert headline.non_cash == write_off.amount
+    assert headline.agreed.amount == sum(
+        s.cash_amount.amount for s in world.settlements.values() if s.agreed_on <= AS_OF
+    )
+
+
+def figures(headline) -> dict:
+    names = ["agreed", "paid", "outstanding", "due_this_year", "due_this_year_outstanding", "overdue"]
+    return {name: getattr(headline, name).amount for name in names}
+
+
+def test_the_dashboard_needs_a_signed_in_user(client):
+    response = dashboard(client)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, date(2020, 4, 30), date(2021, 1, 15), date(2022, 6, 1)])
+def test_headline_figures_match_sums_of_the_instalments_and_payments(admin_client, world, as_of):
+    response = dashboard(admin_client, as_of=as_of.isoformat())
+    [headline] = response.context["board"].headlines
+    expected = expected_headline(world, as_of)
+    assert figures(headline) == expected
+    for value in expected.values():
+        assert format_gbp(value) in response.text
+
+
+def test_superseded_instalments_are_left_out(admin_client, world):
+    [headline] = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"].headlines
+    fy = FinancialYear.for_date(AS_OF)
+    assert world.superseded[0].due_on in fy
+    assert headline.due_this_year.amount == sum(i.amount.amount for i in world.in_year(world.agreed_by(AS_OF), fy))
+
+
+def test_a_reversal_takes_back_its_payment_and_later_payments_wait(admin_client, world):
+    [headline] = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"].headlines
+    counted = [p for p in world.payments if p.paid_on <= AS_OF]
+    reversed_amount = sum(p.amount.amount for p in counted if p.kind == "reversal")
+    assert reversed_amount > 0 and any(p.paid_on > AS_OF for p in world.payments)
+    assert headline.paid.amount == sum(p.amount.amount for p in counted) - 2 * reversed_amount
+
+
+def test_a_force_sees_what_it_must_pay_and_what_it_is_owed(admin_client, world):
+    force = world.forces["Northshire"]
+    response = dashboard(admin_client, as_of="2021-06-30", force="Northshire")
+    pays, owed = response.context["board"].headlines
+    as_of = date(2021, 6, 30)
+    assert figures(pays) == expected_headline(world, as_of, lambda s: s.payer == force)
+    assert figures(owed) == expected_headline(world, as_of, lambda s: s.payee == force)
+    assert pays.label == "Northshire pays" and owed.label == "Northshire is owed"
+    assert "from Northshire\u2019s point of view" in response.text
+
+
+def test_every_overdue_instalment_is_listed_with_a_link_to_its_settlement(admin_client, world):
+    response = dashboard(admin_client, as_of=AS_OF.isoformat())
+    board = response.context["board"]
+    expected = [i.pk for i in world.agreed_by(AS_OF) if world.status(i, AS_OF) == "overdue"]
+    assert [i.pk for i in board.overdue] == expected
+    for row in board.overdue:
+        assert reverse("admin:settlements_settlement_change", args=[row.settlement_id]) in response.text
+
+
+def test_next_instalments_are_the_soonest_unpaid_ones_from_the_date(admin_client, world):
+    board = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"]
+    unpaid = [i for i in world.agreed_by(AS_OF) if i.due_on >= AS_OF and world.outstanding(i, AS_OF) > 0]
+    assert [i.pk for i in board.next_due] == [i.pk for i in sorted(unpaid, key=lambda i: i.due_on)]
+
+
+def test_the_next_list_is_limited(admin_client):
+    settlement = factories.SettlementFactory()
+    for number in range(1, NEXT_DUE_LIMIT + 6):
+        factories.InstalmentFactory(settlement=settlement, number=number, due_on=date(2021, 1, 1) + timedelta(number))
+    board = dashboard(admin_client, as_of="2021-01-01").context["board"]
+    assert len(board.next_due) == NEXT_DUE_LIMIT
+
+
+def test_years_give_amount_paid_and_outstanding_in_the_chart_table(admin_client, world):
+    response = dashboard(admin_client, as_of=AS_OF.isoformat())
+    rows = world.agreed_by(AS_OF)
+    years = sorted({FinancialYear.for_date(i.due_on) for i in rows})
+    got = {y.financial_year: y.balance for y in response.context["board"].years}
+    assert list(got) == years
+    for fy in years:
+        in_year = world.in_year(rows, fy)
+        paid = sum(world.paid(i, AS_OF) for i in in_year)
+        assert got[fy].amount.amount == sum(i.amount.amount for i in in_year)
+        assert got[fy].paid.amount == paid
+        assert f'<th scope="row">{fy}</th>' in response.text
+    assert "<svg" in response.text and response.text.count('class="chart__paid"') == len(years)
+
+
+def test_hosted_services_running_and_ending_within_90_days(admin_client, world):
+    as_of = date(2021, 8, 1)
+    alliance = world.alliances["wmwa"]
+    ending = factories.HostedServiceFactory(alliance=alliance, service="File storage", starts_on=date(2020, 4, 1))
+    running = factories.HostedServiceFactory(alliance=alliance, service="IT services", starts_on=date(2021, 4, 1))
+    finished = factories.HostedServiceFactory(alliance=alliance, service="Old", starts_on=date(2019, 1, 1), months=6)
+    board = dashboard(admin_client, as_of=as_of.isoformat()).context["board"]
+    assert ending.ends_on - as_of <= timedelta(days=90) < running.ends_on - as_of
+    assert set(board.hosted_running) == {ending, running}
+    assert board.hosted_ending == [ending]
+    assert finished not in board.hosted_running
+
+
+def test_each_alliance_shows_its_stage(admin_client, world):
+    response = dashboard(admin_client, as_of=AS_OF.isoformat())
+    stages = {item.alliance.name: item.label for item in response.context["board"].alliances}
+    # wmwa: something paid, not all; nssd: agreed, one penny paid; emns: its settlement comes after the date
+    assert stages == {
+        "West Mercia and Warwickshire": "In payment",
+        "Northshire and Southdale": "In payment",
+        "Eastmoor and Northshire": "Notice served",
+    }
+
+
+def test_stages_before_payments_and_after_the_last_one(admin_client, world):
+    early = dashboard(admin_client, as_of="2021-01-20").context["board"].alliances
+    assert {a.alliance.name: a.stage for a in early}["Northshire and Southdale"] == "settled"
+    before_notice = dashboard(admin_client, as_of="2020-05-01").context["board"].alliances
+    assert {a.alliance.name: a.stage for a in before_notice}["Northshire and Southdale"] == "running"
+
+
+@pytest.mark.parametrize(
+    ("notice", "settlements", "amount", "paid", "stage"),
+    [
+        (None, 0, None, None, "running"),
+        ("withdrawn", 0, None, None, "running"),
+        ("served", 0, None, None, "notice_served"),
+        ("disputed", 0, None, None, "under_review"),
+        ("under_review", 0, None, None, "under_review"),
+        ("settled", 0, None, None, "settled"),
+        ("under_review", 1, None, None, "settled"),
+        ("settled", 1, "100.00", "0.00", "settled"),
+        ("settled", 1, "100.00", "0.01", "in_payment"),
+        ("settled", 2, "100.00", "100.00", "closed"),
+    ],
+)
+def test_the_stage_rule(notice, settlements, amount, paid, stage):
+    balance = GroupTotal(gbp(amount), gbp(paid)) if amount else None
+    assert stage_of(notice, settlements, balance) == stage
+
+
+def test_a_fresh_install_explains_what_to_do(admin_client):
+    response = dashboard(admin_client)
+    assert response.status_code == 200
+    assert response.context["board"].is_empty
+    assert "Nothing recorded yet" in response.text
+    assert reverse("admin:settlements_settlement_add") in response.text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"as_of": "2021-02-31"}, "Enter a real date as YYYY-MM-DD"),
+        ({"as_of": "31/03/2021"}, "Enter a real date as YYYY-MM-DD"),
+        ({"as_of": "0001-01-01"}, "Enter a date between 1901 and 9997"),
+        ({"force": "Atlantis"}, "No force has the short name “Atlantis”"),
+    ],
+)
+def test_bad_dashboard_filters_say_what_is_wrong(admin_client, params, message):
+    response = dashboard(admin_client, **params)
+    assert response.status_code == 400
+    assert message in response.text
+    assert "There is a problem with the filters" in response.text
+
+
+def test_the_layout_has_a_skip_link_a_main_landmark_navigation_and_a_sign_out_form(admin_client):
+    html = dashboard(admin_client).text
+    assert '<a href="#main" class="skip-link">Skip to main content</a>' in html
+    assert '<main id="main"' in html
+    assert '<nav class="site-nav" aria-label="Main">' in html
+    for name in ["dashboard", "instalments_due", "year_end", "hosted_services", "admin:index"]:
+        assert f'href="{reverse(name)}"' in html
+    assert f'<form method="post" action="{reverse("logout")}">' in html
+
+
+def test_recent_changes_stay_out_of_the_navigation_while_there_is_no_such_page(admin_client, settings):
+    settings.ROOT_URLCONF = "alliance.urls"
+    try:
+        reverse("recent_changes")
+    except NoReverseMatch:
+        assert "Recent changes" not in dashboard(admin_client).text
+    else:
+        pytest.skip("this install has a recent-changes page")
+
+
+def test_admin_is_offered_to_staff_only(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("viewer", "v@example.police.uk", "a-long-password-5"))
+    html = dashboard(client).text
+    assert "Signed in as <strong>viewer</strong>" in html
+    assert f'href="{reverse("admin:index")}"' not in html
+
+
+def test_recent_changes_appear_in_the_navigation_once_that_page_exists(admin_client, settings):
+    settings.ROOT_URLCONF = "tests.urls_with_recent_changes"
+    html = dashboard(admin_client).text
+    assert f'<a href="{reverse("recent_changes")}">Recent changes</a>' in html

@@ -1,0 +1,68 @@
+"""The dashboard, the reports and their exports run the same number of queries for 10 or 1,000 instalments."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from djmoney.money import Money
+
+from settlements.models import Instalment, Payment
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Measured on SQLite and PostgreSQL (the same for 10 and 1,000 instalments); a signed-in user's session and user
+# look-ups are included. Each page: URL name, query string, most queries allowed.
+PAGES = {
+    "dashboard": ("dashboard", {"as_of": "2021-03-31"}, 14),
+    "dashboard for a force": ("dashboard", {"as_of": "2021-03-31", "force": "Force 1"}, 19),
+    "instalments due": ("instalments_due", {"as_of": "2021-03-31", "status": ["overdue", "paid"]}, 8),
+    "instalments due CSV": ("instalments_due", {"as_of": "2021-03-31", "format": "csv"}, 3),
+    "instalments due XLSX": ("instalments_due", {"as_of": "2021-03-31", "format": "xlsx"}, 4),
+    "year end": ("year_end", {"fy": "2020/21"}, 4),
+    "year end CSV": ("year_end", {"fy": "2020/21", "format": "csv"}, 4),
+    "year end XLSX": ("year_end", {"fy": "2020/21", "format": "xlsx"}, 4),
+    "hosted services": ("hosted_services", {"as_of": "2021-03-31"}, 4),
+}
+
+
+def build(count: int):
+    """`count` instalments over a few settlements, half of them paid, plus hosted services and notices."""
+    forces = [factories.ForceFactory(short_name=f"Force {n}") for n in range(4)]
+    settlements = []
+    for n in range(4):
+        alliance = factories.AllianceFactory(members=[forces[n], forces[(n + 1) % 4]])
+        factories.TerminationNoticeFactory(alliance=alliance, served_by=forces[n])
+        factories.HostedServiceFactory(alliance=alliance, starts_on=date(2020, 4, 1) + timedelta(30 * n))
+        settlements.append(factories.SettlementFactory(alliance=alliance, agreed_on=date(2020, 3, 30)))
+    instalments = Instalment.objects.bulk_create(
+        Instalment(
+            settlement=settlements[n % 4],
+            number=n // 4 + 1,
+            due_on=date(2020, 4, 1) + timedelta(days=3 * n),
+            amount=Money("1000.01", "GBP"),
+        )
+        for n in range(count)
+    )
+    Payment.objects.bulk_create(
+        Payment(instalment=row, paid_on=row.due_on, amount=Money("500.00", "GBP"), reference=f"BULK-{row.pk}")
+        for row in instalments[::2]
+    )
+    return forces
+
+
+def fetch(client, page: str):
+    url_name, params, _ = PAGES[page]
+    response = client.get(reverse(url_name), params)
+    assert response.status_code == 200
+    if response.streaming:
+        assert b"".join(response.streaming_content).count(b"\n") > 1
+    return response
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_queries_do_not_grow_with_the_data(admin_client, django_assert_max_num_queries, count, page):
+    build(count)
+    with django_assert_max_num_queries(PAGES[page][2]):
+        fetch(admin_client, page)
