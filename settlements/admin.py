@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.utils import timezone
 
 from . import models
+from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
+from .admin_history import AuditedAdmin
+from .admin_locks import InstalmentLocksMixin, PaymentInlineLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
 
@@ -49,7 +52,7 @@ class PaidInFinancialYearFilter(FinancialYearFilter):
 
 
 @admin.register(models.Force)
-class ForceAdmin(admin.ModelAdmin):
+class ForceAdmin(AuditedAdmin):
     list_display = ["name", "short_name", "chief_officer", "policing_body"]
     search_fields = ["name", "short_name", "chief_officer", "policing_body"]
 
@@ -78,7 +81,7 @@ class HostedServiceInline(admin.TabularInline):
 
 
 @admin.register(models.Alliance)
-class AllianceAdmin(admin.ModelAdmin):
+class AllianceAdmin(AuditedAdmin):
     list_display = ["name", "starts_on", "ends_on", "value_column", "legal_basis"]
     list_filter = ["members"]
     search_fields = ["name", "members__name", "members__short_name"]
@@ -89,7 +92,7 @@ class AllianceAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.TerminationNotice)
-class TerminationNoticeAdmin(admin.ModelAdmin):
+class TerminationNoticeAdmin(AuditedAdmin):
     list_display = ["alliance", "served_by", "served_on", "effective_on", "status"]
     list_filter = ["status", "served_by"]
     search_fields = ["alliance__name", "served_by__name", "notes"]
@@ -118,7 +121,7 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(models.Settlement)
-class SettlementAdmin(admin.ModelAdmin):
+class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmin):
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = ["status", "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
     search_fields = ["alliance__name", "payer__name", "payee__name", "notes"]
@@ -147,7 +150,7 @@ class SettlementAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.SettlementAdjustment)
-class SettlementAdjustmentAdmin(admin.ModelAdmin):
+class SettlementAdjustmentAdmin(AuditedAdmin):
     list_display = ["description", "settlement", "kind", "amount_column"]
     list_filter = ["kind"]
     search_fields = ["description", "settlement__alliance__name"]
@@ -155,7 +158,7 @@ class SettlementAdjustmentAdmin(admin.ModelAdmin):
     amount_column = money_column("amount", "amount")
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(PaymentInlineLocksMixin, admin.TabularInline):
     model = models.Payment
     fk_name = "instalment"
     extra = 0
@@ -198,7 +201,7 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Instalment)
-class InstalmentAdmin(InstalmentStatusMixin, admin.ModelAdmin):
+class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
     list_display = ["__str__", "due_on", "financial_year", "amount_column", "paid", "outstanding", "status"]
     list_filter = [
         InstalmentStatusFilter,
@@ -216,7 +219,7 @@ class InstalmentAdmin(InstalmentStatusMixin, admin.ModelAdmin):
 
 
 @admin.register(models.Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
     list_display = ["reference", "instalment", "paid_on", "kind", "amount_column", "recorded_by", "recorded_at"]
     list_filter = ["kind", PaidInFinancialYearFilter, "instalment__settlement__payer"]
     search_fields = ["reference", "reason", "instalment__settlement__alliance__name"]
@@ -227,7 +230,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ScheduleRevision)
-class ScheduleRevisionAdmin(admin.ModelAdmin):
+class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, AuditedAdmin):
     list_display = ["__str__", "revised_on", "decision_reference", "created_by", "approved_by"]
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"
@@ -254,7 +257,7 @@ class EndsWithinFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.HostedService)
-class HostedServiceAdmin(admin.ModelAdmin):
+class HostedServiceAdmin(AuditedAdmin):
     list_display = ["service", "provider", "recipient", "starts_on", "months", "ends_on", "charging_basis"]
     list_filter = [EndsWithinFilter, "charging_basis", "provider", "recipient"]
     search_fields = ["service", "provider__name", "recipient__name", "notes"]
