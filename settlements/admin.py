@@ -14,8 +14,9 @@ from .money import format_gbp, from_pence
 def money_column(field: str, description: str):
     """A list column showing an amount as £10,500,000.00."""
 
+    # Assigned as a ModelAdmin attribute, it is called as a bound method: (model_admin, obj).
     @admin.display(description=description, ordering=field)
-    def column(obj):
+    def column(model_admin, obj):
         return format_gbp(getattr(obj, field))
 
     return column

@@ -60,9 +60,9 @@ def recent_changes(*, user_id=None, model_name: str = "", date_from: date | None
         filters["history_date__date__lte"] = date_to
     chosen = [AUDITED_MODELS[model_name]] if model_name else AUDITED_MODELS.values()
     queries = [
-        model.history.filter(**filters).values(
-            "history_id", "history_date", model_name=models.Value(model._meta.model_name, models.CharField())
-        )
+        model.history.filter(**filters)
+        .order_by()
+        .values("history_id", "history_date", model_name=models.Value(model._meta.model_name, models.CharField()))
         for model in chosen
     ]
     return queries[0].union(*queries[1:], all=True).order_by("-history_date", "-history_id")

@@ -1,0 +1,216 @@
+"""Sign-in everywhere: every URL pattern refuses anonymous visitors, and each role reaches only its pages."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.regex_helper import normalize
+
+from settlements import roles
+from settlements.models import Force
+from tests.access_helpers import EVERYONE, NO_ROLE, SUPERUSER, make_user, one_of_each_record
+
+pytestmark = pytest.mark.django_db
+
+OPEN_TO_ANONYMOUS = {
+    "login",
+    "admin:login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+
+
+def every_url_pattern(resolver=None, prefix="", namespace=""):
+    """(regex of the whole path, URL name) for every pattern, descending into includes and the admin."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        regex = prefix + pattern.pattern.regex.pattern.lstrip("^").rstrip("$").removesuffix(r"\Z")
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from every_url_pattern(pattern, regex, inner)
+        elif isinstance(pattern, URLPattern):
+            yield regex, f"{namespace}{pattern.name}" if pattern.name else ""
+
+
+def example_path(regex: str, records: dict) -> str:
+    """A concrete path for a pattern, with each parameter filled from existing records."""
+    model = next((name for name in records if f"settlements/{name}/" in regex), "settlement")
+    values = {
+        "app_label": "settlements",
+        "object_id": records[model].pk,
+        "content_type_id": ContentType.objects.get_for_model(records[model]).pk,
+        "version_id": records[model].history.first().history_id,
+        "history_id": records[model].history.first().history_id,
+        "uidb64": "MQ",
+        "token": "set-password",
+        "url": "nowhere/",
+    }
+    template, params = normalize(regex)[0]
+    return "/" + template % {name: values.get(name, 1) for name in params}
+
+
+@pytest.fixture
+def records():
+    return one_of_each_record()
+
+
+def test_the_walk_finds_the_admin_the_app_and_sign_in_pages(records):
+    names = {name for _, name in every_url_pattern()}
+    assert {"dashboard", "recent_changes", "login", "logout", "password_change"} <= names
+    assert {"admin:settlements_settlement_change", "admin:settlements_payment_history"} <= names
+    assert "admin:settlements_settlement_approve" in names
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_url_refuses_an_anonymous_visitor(client, records, method):
+    served = []
+    for regex, name in every_url_pattern():
+        if name in OPEN_TO_ANONYMOUS:
+            continue
+        path = example_path(regex, records)
+        response = getattr(client, method)(path)
+        redirected_to_login = response.status_code == 302 and response["Location"].startswith(LOGIN_PATHS)
+        if not (redirected_to_login or response.status_code in (401, 403, 404, 405)):
+            served.append((path, name, response.status_code))
+    assert served == []
+
+
+@pytest.mark.parametrize("name", ["login", "admin:login", "password_reset", "password_reset_done"])
+def test_sign_in_and_password_reset_are_open_to_anonymous_visitors(client, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+ADMIN_MODELS = list(roles.DOMAIN_MODELS)
+VIEWERS = {roles.VIEWER, roles.FINANCE_EDITOR, roles.FINANCE_APPROVER, SUPERUSER}
+EDITORS = {roles.FINANCE_EDITOR, SUPERUSER}
+MANAGERS = {roles.FINANCE_APPROVER, SUPERUSER}
+
+
+def admin_url(model: str, page: str, obj=None) -> str:
+    return reverse(f"admin:settlements_{model}_{page}", args=[obj.pk] if obj is not None else [])
+
+
+def matrix(records):
+    """(url, method, roles allowed): every admin list, add, change and delete page, and the app's pages."""
+    rows = []
+    for model in ADMIN_MODELS:
+        obj = records[model]
+        change_allowed = set() if model == "payment" else EDITORS  # a recorded payment never changes
+        rows += [
+            (admin_url(model, "changelist"), "get", VIEWERS),
+            (admin_url(model, "changelist"), "post", VIEWERS),
+            (admin_url(model, "add"), "get", EDITORS),
+            (admin_url(model, "add"), "post", EDITORS),
+            (admin_url(model, "change", obj), "get", VIEWERS),
+            (admin_url(model, "change", obj), "post", change_allowed),
+            (admin_url(model, "history", obj), "get", VIEWERS),
+            (admin_url(model, "delete", obj), "get", set() if model == "payment" else {SUPERUSER}),
+        ]
+    rows += [
+        (admin_url("settlement", "approve", records["settlement"]), "post", MANAGERS),
+        (admin_url("schedulerevision", "approve", records["schedulerevision"]), "post", MANAGERS),
+        (reverse("dashboard"), "get", VIEWERS),
+        (reverse("dashboard"), "post", VIEWERS),
+        (reverse("recent_changes"), "get", MANAGERS),
+        (reverse("recent_changes"), "post", MANAGERS),
+    ]
+    return rows
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+def test_each_role_gets_its_pages_and_403_for_the_rest(client, records, role):
+    client.force_login(make_user(role))
+    wrong = []
+    for url, method, allowed in matrix(records):
+        status = getattr(client, method)(url).status_code
+        if (status == 403) == (role in allowed) or status >= 500:
+            wrong.append((method.upper(), url, status, "allowed" if role in allowed else "forbidden"))
+    assert wrong == []
+
+
+def test_a_user_who_is_not_staff_is_sent_away_from_the_admin(client, records):
+    client.force_login(make_user(roles.VIEWER, staff=False))
+    response = client.get(admin_url("settlement", "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_editor_adds_a_force_through_the_admin(client):
+    client.force_login(make_user(roles.FINANCE_EDITOR))
+    response = client.post(admin_url("force", "add"), {"name": "Dyfed-Powys Police", "short_name": "Dyfed-Powys"})
+    assert response.status_code == 302
+    assert Force.objects.get(short_name="Dyfed-Powys").name == "Dyfed-Powys Police"
+
+
+def test_a_viewer_sees_a_record_but_cannot_save_it(client, records):
+    client.force_login(make_user(roles.VIEWER))
+    force = records["force"]
+    response = client.post(admin_url("force", "change", force), {"name": "Renamed", "short_name": "Renamed"})
+    assert response.status_code == 403
+    force.refresh_from_db()
+    assert force.name != "Renamed"
+
+
+def test_a_user_with_no_role_is_refused_the_dashboard_with_the_403_page(client):
+    client.force_login(make_user(NO_ROLE))
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 403
+    assert b"You do not have access to this page" in response.content
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_no_view_is_exempt_from_csrf():
+    sources = [p for d in ("alliance", "settlements") for p in (ROOT / d).rglob("*.py")]
+    assert sources
+    assert [str(p) for p in sources if re.search(r"csrf_exempt", p.read_text())] == []
+
+
+def csrf_client(user) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+def form_posts(records):
+    """Every form in the app and the admin that changes something, with data it would accept."""
+    settlement, revision = records["settlement"], records["schedulerevision"]
+    return [
+        (reverse("logout"), {}),
+        (reverse("password_change"), {}),
+        (admin_url("force", "add"), {"name": "Dyfed-Powys Police", "short_name": "Dyfed-Powys"}),
+        *[(admin_url(model, "add"), {}) for model in ADMIN_MODELS],
+        *[(admin_url(model, "change", records[model]), {}) for model in ADMIN_MODELS],
+        (admin_url("force", "delete", records["force"]), {"post": "yes"}),
+        (admin_url("settlement", "approve", settlement), {}),
+        (admin_url("schedulerevision", "approve", revision), {}),
+        (admin_url("settlement", "changelist"), {"action": "approve_selected", "_selected_action": [settlement.pk]}),
+        (reverse("admin:logout"), {}),
+    ]
+
+
+def test_every_form_refuses_a_post_without_the_csrf_token(records):
+    client = csrf_client(make_user(SUPERUSER))
+    accepted = [url for url, data in form_posts(records) if client.post(url, data).status_code != 403]
+    assert accepted == []
+
+
+@pytest.mark.parametrize("name", ["login", "password_reset"])
+def test_the_anonymous_forms_refuse_a_post_without_the_csrf_token(name):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(reverse(name), {"username": "x", "password": "y", "email": "a@b.uk"}).status_code == 403
+
+
+def test_a_form_posted_with_its_csrf_token_is_accepted(records):
+    client = csrf_client(make_user(SUPERUSER))
+    client.get(admin_url("force", "add"))
+    token = client.cookies["csrftoken"].value
+    data = {"name": "Dyfed-Powys Police", "short_name": "Dyfed-Powys", "csrfmiddlewaretoken": token}
+    assert client.post(admin_url("force", "add"), data).status_code == 302
