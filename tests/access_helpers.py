@@ -1,7 +1,10 @@
 """Users for the access tests (one per role, no role, superuser) and a record of every model."""
 
+import os
+import secrets
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 from django.contrib.auth.models import Group, User
 
@@ -10,6 +13,7 @@ from settlements.models import ScheduleRevision
 from tests import factories
 
 PASSWORD = "correct-horse-battery-staple"
+ROOT = Path(__file__).resolve().parent.parent
 NO_ROLE = "no_role"
 SUPERUSER = "superuser"
 EVERYONE = (roles.VIEWER, roles.FINANCE_EDITOR, roles.FINANCE_APPROVER, SUPERUSER, NO_ROLE)
@@ -89,3 +93,17 @@ def form_data(response) -> dict:
     start = html.rindex("<form", 0, html.index('_form" novalidate>'))
     reader.feed(html[start : html.index("</form>", start)])
     return {name: values if len(values) > 1 else values[0] for name, values in reader.data.items()}
+
+
+def production_env(**overrides: str) -> dict:
+    """The environment of a production deployment: DEBUG off, a strong random key, named hosts."""
+    dev_only = ("DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {key: value for key, value in os.environ.items() if key not in dev_only}
+    env.update(
+        DJANGO_SETTINGS_MODULE="alliance.settings",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="settlements.example.police.uk",
+        DATABASE_URL=os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'db.sqlite3'}"),
+    )
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value is not None}

@@ -1,17 +1,19 @@
 """Sign-in everywhere: every URL pattern refuses anonymous visitors, and each role reaches only its pages."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.regex_helper import normalize
 
 from settlements import roles
 from settlements.models import Force
-from tests.access_helpers import EVERYONE, NO_ROLE, SUPERUSER, make_user, one_of_each_record
+from tests.access_helpers import EVERYONE, NO_ROLE, PASSWORD, SUPERUSER, make_user, one_of_each_record
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,98 @@ def test_a_form_posted_with_its_csrf_token_is_accepted(records):
     token = client.cookies["csrftoken"].value
     data = {"name": "Dyfed-Powys Police", "short_name": "Dyfed-Powys", "csrfmiddlewaretoken": token}
     assert client.post(admin_url("force", "add"), data).status_code == 302
+
+
+# Sign-in, sign-out, password change, and the throttle on repeated failures
+
+
+def sign_in(client, username: str, password: str, address: str = "192.0.2.10"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_signing_in_and_out(client):
+    make_user(roles.VIEWER)
+    response = sign_in(client, roles.VIEWER, PASSWORD)
+    assert (response.status_code, response["Location"]) == (302, reverse("dashboard"))
+    response = client.post(reverse("logout"))
+    assert (response.status_code, response["Location"]) == (302, reverse("login"))
+    assert client.get(reverse("dashboard"))["Location"].startswith("/accounts/login/")
+
+
+def test_a_wrong_password_is_refused_on_the_form(client):
+    make_user(roles.VIEWER)
+    response = sign_in(client, roles.VIEWER, "not-the-password")
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+
+
+def test_every_sign_in_attempt_is_logged_with_user_name_and_address(client, caplog):
+    make_user(roles.VIEWER)
+    with caplog.at_level("INFO", logger="settlements"):
+        sign_in(client, roles.VIEWER, "not-the-password", "192.0.2.10")
+        sign_in(client, roles.VIEWER, PASSWORD, "198.51.100.7")
+    messages = [r.getMessage() for r in caplog.records if r.name == "settlements.signin"]
+    assert messages == [
+        "Sign-in failed for 'viewer' from 192.0.2.10",
+        "Sign-in succeeded for 'viewer' from 198.51.100.7",
+    ]
+
+
+def test_a_session_ends_when_the_browser_closes_and_after_8_hours(client, settings):
+    make_user(roles.VIEWER)
+    sign_in(client, roles.VIEWER, PASSWORD)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""
+    assert client.session.get_expiry_age() == 8 * 60 * 60
+    assert cookie["httponly"]
+
+
+def test_changing_a_password_applies_the_password_rules(client):
+    user = make_user(roles.VIEWER)
+    client.force_login(user)
+    data = {"old_password": PASSWORD, "new_password1": "short1", "new_password2": "short1"}
+    response = client.post(reverse("password_change"), data)
+    assert "at least 12 characters" in response.content.decode()
+    strong = "plum-tractor-envelope-42"
+    data = {"old_password": PASSWORD, "new_password1": strong, "new_password2": strong}
+    assert client.post(reverse("password_change"), data)["Location"] == reverse("password_change_done")
+    user.refresh_from_db()
+    assert user.check_password(strong)
+
+
+def test_a_password_reset_email_is_sent_for_a_known_address(client, mailoutbox):
+    make_user(roles.VIEWER)
+    client.post(reverse("password_reset"), {"email": "viewer@example.police.uk"})
+    assert len(mailoutbox) == 1
+    assert "/accounts/reset/" in mailoutbox[0].body
+
+
+@pytest.fixture
+def axes_on(settings):
+    settings.AXES_ENABLED = True
+
+
+def test_five_failures_lock_the_user_name_at_that_address_for_30_minutes(client, axes_on):
+    make_user(roles.VIEWER)
+    for _ in range(4):
+        assert sign_in(client, roles.VIEWER, "not-the-password").status_code == 200
+    assert sign_in(client, roles.VIEWER, "not-the-password").status_code == 429
+    locked = sign_in(client, roles.VIEWER, PASSWORD)
+    assert locked.status_code == 429
+    assert b"Too many sign-in attempts" in locked.content
+    assert sign_in(client, roles.VIEWER, PASSWORD, address="198.51.100.7").status_code == 302
+
+
+def test_the_lock_lifts_after_30_minutes(client, axes_on):
+    from axes.models import AccessAttempt
+
+    make_user(roles.VIEWER)
+    for _ in range(5):
+        sign_in(client, roles.VIEWER, "not-the-password")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=31))
+    assert sign_in(client, roles.VIEWER, PASSWORD).status_code == 302
+
+
+def test_the_demo_login_is_refused_with_debug_off(client):
+    make_user(roles.VIEWER, "demo")
+    assert sign_in(client, "demo", PASSWORD).status_code == 200

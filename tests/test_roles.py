@@ -1,9 +1,12 @@
 """The role groups exist with exactly their permissions, and the checks that pages use agree with them."""
 
+from io import StringIO
+
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import AnonymousUser, Group, Permission
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.views import View
@@ -105,3 +108,17 @@ def test_the_viewer_mixin_refuses_a_user_without_a_role():
         Page.as_view()(request)
     request.user = make_user(roles.FINANCE_EDITOR)
     assert Page.as_view()(request).content == b"ok"
+
+
+def test_set_role_creates_a_staff_user_with_exactly_one_role():
+    email = "alice@example.police.uk"
+    call_command("set_role", "alice", roles.FINANCE_EDITOR, "--create", "--email", email, stdout=StringIO())
+    call_command("set_role", "alice", roles.FINANCE_APPROVER, stdout=StringIO())
+    alice = User.objects.get(username="alice")
+    assert alice.is_staff and not alice.is_superuser and not alice.has_usable_password()
+    assert list(alice.groups.values_list("name", flat=True)) == [roles.FINANCE_APPROVER]
+
+
+def test_set_role_refuses_an_unknown_user_without_create():
+    with pytest.raises(CommandError, match="add --create"):
+        call_command("set_role", "nobody", roles.VIEWER)
