@@ -187,6 +187,7 @@ def form_posts(records):
     return [
         (reverse("logout"), {}),
         (reverse("password_change"), {}),
+        (reverse("admin:password_change"), {}),
         (admin_url("force", "add"), {"name": "Dyfed-Powys Police", "short_name": "Dyfed-Powys"}),
         *[(admin_url(model, "add"), {}) for model in ADMIN_MODELS],
         *[(admin_url(model, "change", records[model]), {}) for model in ADMIN_MODELS],
@@ -204,10 +205,19 @@ def test_every_form_refuses_a_post_without_the_csrf_token(records):
     assert accepted == []
 
 
-@pytest.mark.parametrize("name", ["login", "password_reset"])
-def test_the_anonymous_forms_refuse_a_post_without_the_csrf_token(name):
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("login"),
+        reverse("admin:login"),
+        reverse("password_reset"),
+        reverse("password_reset_confirm", kwargs={"uidb64": "MQ", "token": "set-password"}),
+    ],
+)
+def test_the_anonymous_forms_refuse_a_post_without_the_csrf_token(url):
     client = Client(enforce_csrf_checks=True)
-    assert client.post(reverse(name), {"username": "x", "password": "y", "email": "a@b.uk"}).status_code == 403
+    data = {"username": "x", "password": "y", "email": "a@b.uk", "new_password1": "z", "new_password2": "z"}
+    assert client.post(url, data).status_code == 403
 
 
 def test_a_form_posted_with_its_csrf_token_is_accepted(records):
@@ -275,11 +285,18 @@ def test_changing_a_password_applies_the_password_rules(client):
     assert user.check_password(strong)
 
 
-def test_a_password_reset_email_is_sent_for_a_known_address(client, mailoutbox):
-    make_user(roles.VIEWER)
+def test_a_password_reset_by_email_lets_a_person_choose_a_new_password(client, mailoutbox):
+    user = make_user(roles.VIEWER)
     client.post(reverse("password_reset"), {"email": "viewer@example.police.uk"})
     assert len(mailoutbox) == 1
-    assert "/accounts/reset/" in mailoutbox[0].body
+    link = re.search(r"http://testserver(/accounts/reset/\S+)", mailoutbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    assert b"Choose a new password" in form_page.content
+    strong = "plum-tractor-envelope-42"
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": strong, "new_password2": strong})
+    assert done["Location"] == reverse("password_reset_complete")
+    user.refresh_from_db()
+    assert user.check_password(strong)
 
 
 @pytest.fixture
