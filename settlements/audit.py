@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from djmoney.models.fields import CurrencyField
 from djmoney.money import Money
 
@@ -119,6 +121,12 @@ def _show(field, value, names) -> str:
         return names.get((field.related_model, value), f"#{value} (deleted)")
     if isinstance(value, Money):
         return format_gbp(value)
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "j F Y, H:i")
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     return str(value)

@@ -78,14 +78,16 @@ def test_recent_changes_shows_who_what_before_and_after_and_why(client, editor, 
     assert "PCC → PCC for Warwickshire" in page.content.decode()
 
 
-def test_recent_changes_shows_money_and_parties_by_name(manager):
+def test_recent_changes_shows_money_parties_and_dates_as_people_read_them(manager):
     settlement = SettlementFactory(status=Settlement.Status.DRAFT)
     settlement.cash_amount = Money("10000000.00", "GBP")
     settlement.save()
     fields = {f.field: f for f in manager.get(RECENT).context["changes"][0].fields}
     assert (fields["cash amount"].before, fields["cash amount"].after) == ("£10,500,000.00", "£10,000,000.00")
     created = manager.get(RECENT, {"model": "settlement"}).context["changes"][1]
-    assert {f.field: f.after for f in created.fields}["payer"] == str(settlement.payer)
+    shown = {f.field: f.after for f in created.fields}
+    assert shown["payer"] == str(settlement.payer)
+    assert (shown["agreed on"], shown["full and final"]) == ("30 March 2020", "Yes")
 
 
 def test_an_approval_appears_with_its_approver_and_reason(manager):
