@@ -132,6 +132,11 @@ def _show(field, value, names) -> str:
     return str(value)
 
 
+def _stated_reason(record) -> str:
+    """A revision or a reversal states its own reason when it is made."""
+    return getattr(record, "reason", "") if record.history_type == "+" else ""
+
+
 def _change(record, names) -> Change:
     model = record.instance_type
     fields = []
@@ -149,7 +154,7 @@ def _change(record, names) -> Change:
         model=str(model._meta.verbose_name),
         record=str(record.history_object) if record.history_type != "-" else f"{record.history_object} (deleted)",
         action=ACTIONS[record.history_type],
-        reason=record.history_change_reason or "",
+        reason=record.history_change_reason or _stated_reason(record),
         fields=fields,
         history_url=reverse(f"admin:settlements_{model._meta.model_name}_history", args=[record.id]),
     )

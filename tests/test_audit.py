@@ -1,6 +1,6 @@
 """The audit trail: admin edits leave history with the user and reason, shown on the recent-changes page."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -8,7 +8,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from settlements import roles
-from settlements.models import Force, Settlement
+from settlements.models import Force, ScheduleRevision, Settlement
 from settlements.services import approve_settlement
 from tests.access_helpers import form_data, make_user
 from tests.factories import ForceFactory, SettlementFactory
@@ -164,3 +164,16 @@ def test_history_cannot_be_edited_or_restored_from_the_app(client):
     assert client.post(url, {"name": "Original name", "short_name": force.short_name}).status_code == 403
     force.refresh_from_db()
     assert (force.name, force.history.count()) == ("Current name", 2)
+
+
+def test_a_schedule_revision_shows_its_own_reason(manager):
+    settlement = SettlementFactory()
+    ScheduleRevision.objects.create(
+        settlement=settlement,
+        sequence=1,
+        revised_on=date(2020, 9, 1),
+        reason="Payment period extended to 16 months",
+        decision_reference="Joint board minute 2020/14",
+    )
+    change = manager.get(RECENT, {"model": "schedulerevision"}).context["changes"][0]
+    assert change.reason == "Payment period extended to 16 months"

@@ -63,7 +63,11 @@ def server(tmp_path_factory):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def test_gunicorn_serves_the_login_page_and_hashed_static_files(server):
