@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 from djmoney.money import Money
@@ -177,3 +178,9 @@ def test_a_schedule_revision_shows_its_own_reason(manager):
     )
     change = manager.get(RECENT, {"model": "schedulerevision"}).context["changes"][0]
     assert change.reason == "Payment period extended to 16 months"
+
+
+def test_history_tables_have_no_admin_pages_of_their_own():
+    registered = {model._meta.model_name for model in admin.site._registry}
+    assert {"settlement", "payment"} <= registered
+    assert not any(name.startswith("historical") for name in registered)
