@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 from django.utils.regex_helper import normalize
 
@@ -26,6 +26,8 @@ OPEN_TO_ANONYMOUS = {
     "password_reset_complete",
 }
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+# Pages about a person's own sign-in, for anyone signed in whatever their role.
+SIGNED_IN_ONLY = {"logout", "password_change", "password_change_done"}
 
 
 def every_url_pattern(resolver=None, prefix="", namespace=""):
@@ -67,6 +69,15 @@ def test_the_walk_finds_the_admin_the_app_and_sign_in_pages(records):
     assert {"dashboard", "recent_changes", "login", "logout", "password_change"} <= names
     assert {"admin:settlements_settlement_change", "admin:settlements_payment_history"} <= names
     assert "admin:settlements_settlement_approve" in names
+
+
+def test_the_walk_fills_every_pattern_with_a_path_that_reaches_it(records):
+    unreached = []
+    for regex, name in every_url_pattern():
+        path = example_path(regex, records)
+        if name and resolve(path).view_name != name:
+            unreached.append((name, path))
+    assert unreached == [], "add the missing URL parameters to example_path()"
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -134,6 +145,20 @@ def test_each_role_gets_its_pages_and_403_for_the_rest(client, records, role):
         if (status == 403) == (role in allowed) or status >= 500:
             wrong.append((method.upper(), url, status, "allowed" if role in allowed else "forbidden"))
     assert wrong == []
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_every_page_outside_the_admin_refuses_a_user_without_a_role(client, records, method):
+    client.force_login(make_user(NO_ROLE))
+    served = []
+    for regex, name in every_url_pattern():
+        path = example_path(regex, records)
+        if path.startswith("/admin/") or name in OPEN_TO_ANONYMOUS or name in SIGNED_IN_ONLY:
+            continue
+        status = getattr(client, method)(path).status_code
+        if status != 403:
+            served.append((path, name, status))
+    assert served == []
 
 
 def test_a_user_who_is_not_staff_is_sent_away_from_the_admin(client, records):
