@@ -184,3 +184,9 @@ def test_history_tables_have_no_admin_pages_of_their_own():
     registered = {model._meta.model_name for model in admin.site._registry}
     assert {"settlement", "payment"} <= registered
     assert not any(name.startswith("historical") for name in registered)
+
+
+@pytest.mark.parametrize(("role", "linked"), [(roles.FINANCE_APPROVER, True), (roles.FINANCE_EDITOR, False)])
+def test_the_admin_home_links_finance_managers_to_recent_changes(client, role, linked):
+    client.force_login(make_user(role))
+    assert (RECENT.encode() in client.get(reverse("admin:index")).content) is linked
