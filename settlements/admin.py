@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.utils import timezone
 
 from . import models
+from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
+from .admin_history import AuditedAdmin
+from .admin_locks import InstalmentLocksMixin, PaymentInlineLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
 
@@ -11,6 +14,7 @@ from .money import format_gbp, from_pence
 def money_column(field: str, description: str):
     """A list column showing an amount as £10,500,000.00."""
 
+    # Assigned as a ModelAdmin attribute, it is called as a bound method: (model_admin, obj).
     @admin.display(description=description, ordering=field)
     def column(model_admin, obj):
         return format_gbp(getattr(obj, field))
@@ -49,7 +53,7 @@ class PaidInFinancialYearFilter(FinancialYearFilter):
 
 
 @admin.register(models.Force)
-class ForceAdmin(admin.ModelAdmin):
+class ForceAdmin(AuditedAdmin):
     list_display = ["name", "short_name", "chief_officer", "policing_body"]
     search_fields = ["name", "short_name", "chief_officer", "policing_body"]
 
@@ -78,7 +82,7 @@ class HostedServiceInline(admin.TabularInline):
 
 
 @admin.register(models.Alliance)
-class AllianceAdmin(admin.ModelAdmin):
+class AllianceAdmin(AuditedAdmin):
     list_display = ["name", "starts_on", "ends_on", "value_column", "legal_basis"]
     list_filter = ["members"]
     search_fields = ["name", "members__name", "members__short_name"]
@@ -89,7 +93,7 @@ class AllianceAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.TerminationNotice)
-class TerminationNoticeAdmin(admin.ModelAdmin):
+class TerminationNoticeAdmin(AuditedAdmin):
     list_display = ["alliance", "served_by", "served_on", "effective_on", "status"]
     list_filter = ["status", "served_by"]
     search_fields = ["alliance__name", "served_by__name", "notes"]
@@ -118,7 +122,7 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(models.Settlement)
-class SettlementAdmin(admin.ModelAdmin):
+class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmin):
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = ["status", "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
     search_fields = ["alliance__name", "payer__name", "payee__name", "notes"]
@@ -147,7 +151,7 @@ class SettlementAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.SettlementAdjustment)
-class SettlementAdjustmentAdmin(admin.ModelAdmin):
+class SettlementAdjustmentAdmin(AuditedAdmin):
     list_display = ["description", "settlement", "kind", "amount_column"]
     list_filter = ["kind"]
     search_fields = ["description", "settlement__alliance__name"]
@@ -155,7 +159,7 @@ class SettlementAdjustmentAdmin(admin.ModelAdmin):
     amount_column = money_column("amount", "amount")
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(PaymentInlineLocksMixin, admin.TabularInline):
     model = models.Payment
     fk_name = "instalment"
     extra = 0
@@ -198,7 +202,7 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Instalment)
-class InstalmentAdmin(InstalmentStatusMixin, admin.ModelAdmin):
+class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
     list_display = [
         "number",
         "settlement",
@@ -226,7 +230,7 @@ class InstalmentAdmin(InstalmentStatusMixin, admin.ModelAdmin):
 
 
 @admin.register(models.Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
     list_display = ["reference", "instalment", "paid_on", "kind", "amount_column", "recorded_by", "recorded_at"]
     list_filter = ["kind", PaidInFinancialYearFilter, "instalment__settlement__payer"]
     search_fields = ["reference", "reason", "instalment__settlement__alliance__name"]
@@ -237,7 +241,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.ScheduleRevision)
-class ScheduleRevisionAdmin(admin.ModelAdmin):
+class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, AuditedAdmin):
     list_display = ["__str__", "revised_on", "decision_reference", "created_by", "approved_by"]
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"
@@ -264,7 +268,7 @@ class EndsWithinFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.HostedService)
-class HostedServiceAdmin(admin.ModelAdmin):
+class HostedServiceAdmin(AuditedAdmin):
     list_display = ["service", "provider", "recipient", "starts_on", "months", "ends_on", "charging_basis"]
     list_filter = [EndsWithinFilter, "charging_basis", "provider", "recipient"]
     search_fields = ["service", "provider__name", "recipient__name", "notes"]

@@ -1,6 +1,21 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def restore_role_groups(sender, apps=None, **kwargs):
+    """Keep the role groups after every migrate and flush (a flush empties the groups table)."""
+    from django.apps import apps as installed_apps
+
+    from .roles import sync_role_groups
+
+    sync_role_groups(apps or installed_apps)
 
 
 class SettlementsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "settlements"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the sign-in log
+
+        post_migrate.connect(restore_role_groups, sender=self)

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from .views import dashboard, reports
+from .views import audit, dashboard, reports
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("reports/instalments-due/", reports.instalments_due, name="instalments_due"),
     path("reports/year-end/", reports.year_end, name="year_end"),
     path("reports/hosted-services/", reports.hosted_services, name="hosted_services"),
+    path("audit/recent-changes/", audit.recent_changes, name="recent_changes"),
 ]

@@ -20,7 +20,7 @@ TODAY = date(2021, 3, 31)
 
 @pytest.fixture
 def editors(django_user_model):
-    group = Group.objects.create(name="finance_editor")
+    group = Group.objects.get(name="finance_editor")
     with_email = django_user_model.objects.create_user("fiona", "fiona@example.police.uk", "a-long-password-1")
     without_email = django_user_model.objects.create_user("noemail", "", "a-long-password-2")
     outsider = django_user_model.objects.create_user("other", "other@example.police.uk", "a-long-password-3")
@@ -101,6 +101,6 @@ def test_an_unknown_group_is_an_error(instalments):
 
 
 def test_nothing_is_sent_when_nobody_has_an_email(django_user_model, instalments):
-    Group.objects.create(name="finance_editor").user_set.add(django_user_model.objects.create_user("x", ""))
+    Group.objects.get(name="finance_editor").user_set.add(django_user_model.objects.create_user("x", ""))
     assert "nothing sent" in send()
     assert mail.outbox == []

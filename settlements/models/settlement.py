@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from settlements import immutability
 from settlements.money import Pence, from_pence, money_field, validate_positive
 
 from .parties import Alliance, Force, TerminationNotice
@@ -83,6 +84,10 @@ class Settlement(models.Model):
 
     class Meta:
         ordering = ["-agreed_on", "pk"]
+        permissions = [
+            ("approve_settlement", "Can approve a settlement entered by someone else"),
+            ("view_audit", "Can view the recent changes to every record"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(payer=F("payee")),
@@ -109,11 +114,21 @@ class Settlement(models.Model):
     def __str__(self):
         return f"{self.payer.short_name} to {self.payee.short_name}, agreed {self.agreed_on:%d/%m/%Y}"
 
+    # The issue demands that plain save()/delete() refuse too; the rule itself lives in immutability.py.
+    def save(self, *args, **kwargs):
+        immutability.check_settlement_save(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        immutability.check_settlement_delete(self)
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         if self.payer_id and self.payer_id == self.payee_id:
             raise ValidationError({"payee": "The payer and the payee must be different forces."})
         if self.alliance_id and self.termination_notice_id and self.termination_notice.alliance_id != self.alliance_id:
             raise ValidationError({"termination_notice": "This notice belongs to a different alliance."})
+        immutability.check_settlement_save(self)
 
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED

@@ -5,8 +5,10 @@ from django.shortcuts import render
 from settlements.charts import year_chart
 from settlements.filters import DashboardFilterForm
 from settlements.reports.dashboard import dashboard as dashboard_report
+from settlements.roles import viewer_required
 
 
+@viewer_required
 def dashboard(request):
     form = DashboardFilterForm(request.GET)
     if not form.is_valid():

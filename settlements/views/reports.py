@@ -3,12 +3,14 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from settlements import exports
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
 from settlements.reports.hosted import hosted_terms
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
+from settlements.roles import viewer_required
 
 PAGE_SIZE = 50
 
@@ -20,6 +22,8 @@ def refused(form) -> HttpResponseBadRequest:
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+@viewer_required
+@require_GET
 def instalments_due(request):
     form = DueFilterForm(request.GET)
     if not form.is_valid():
@@ -42,6 +46,8 @@ def instalments_due(request):
     return render(request, "settlements/instalments_due.html", context)
 
 
+@viewer_required
+@require_GET
 def year_end(request):
     form = YearEndFilterForm(request.GET)
     if not form.is_valid():
@@ -59,6 +65,8 @@ def year_end(request):
     return render(request, "settlements/year_end.html", {"form": form, "position": position})
 
 
+@viewer_required
+@require_GET
 def hosted_services(request):
     form = HostedFilterForm(request.GET)
     if not form.is_valid():

@@ -1,0 +1,108 @@
+"""Who may do what: the three roles (Django groups), their permissions, and the checks views use.
+
+Superusers are left as Django makes them: they hold every permission.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+VIEWER = "viewer"
+FINANCE_EDITOR = "finance_editor"
+FINANCE_APPROVER = "finance_approver"
+ROLES = (VIEWER, FINANCE_EDITOR, FINANCE_APPROVER)
+
+DOMAIN_MODELS = (
+    "force",
+    "alliance",
+    "terminationnotice",
+    "hostedservice",
+    "settlement",
+    "settlementadjustment",
+    "schedulerevision",
+    "instalment",
+    "payment",
+)
+VIEW_ALL = tuple(f"view_{model}" for model in DOMAIN_MODELS)
+
+APPROVE_SETTLEMENT = "approve_settlement"
+APPROVE_SCHEDULE_REVISION = "approve_schedulerevision"
+VIEW_AUDIT = "view_audit"
+
+# Codenames in the settlements app held by each role. Nobody but a superuser deletes: mistakes are
+# corrected by a reversal or a schedule revision, so the record of what happened stays.
+ROLE_PERMISSIONS = {
+    VIEWER: VIEW_ALL,
+    FINANCE_EDITOR: VIEW_ALL + tuple(f"{action}_{model}" for model in DOMAIN_MODELS for action in ("add", "change")),
+    FINANCE_APPROVER: (*VIEW_ALL, APPROVE_SETTLEMENT, APPROVE_SCHEDULE_REVISION, VIEW_AUDIT),
+}
+
+
+def perm(codename: str) -> str:
+    return f"settlements.{codename}"
+
+
+def can_view_reports(user) -> bool:
+    """The dashboard, reports and exports: any role (or a superuser)."""
+    return user.is_authenticated and user.is_active and user.has_perm(perm("view_settlement"))
+
+
+def can_view_audit(user) -> bool:
+    """The recent-changes page: finance managers (superusers, approvers, or anyone given view_audit)."""
+    return user.is_authenticated and user.is_active and user.has_perm(perm(VIEW_AUDIT))
+
+
+def can_approve_settlement(user) -> bool:
+    return user.is_active and user.has_perm(perm(APPROVE_SETTLEMENT))
+
+
+def can_approve_schedule_revision(user) -> bool:
+    return user.is_active and user.has_perm(perm(APPROVE_SCHEDULE_REVISION))
+
+
+def sync_role_groups(apps) -> None:
+    """Create or update the role groups with exactly their permissions (`apps` may be a migration's)."""
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        permissions = permission_model.objects.filter(content_type__app_label="settlements", codename__in=codenames)
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise LookupError(f"Permissions missing for role {role}: {', '.join(sorted(missing))}")
+        group.permissions.set(permissions)
+
+
+def _require(check, request) -> None:
+    if not check(request.user):
+        raise PermissionDenied("Your account does not have a role that allows this page.")
+
+
+def viewer_required(view):
+    """Decorate a function view: viewer or better, else 403 (sign-in is already enforced by middleware)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        _require(can_view_reports, request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def audit_viewer_required(view):
+    """Decorate a function view: finance managers only, else 403."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        _require(can_view_audit, request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class ViewerRequiredMixin:
+    """For class-based pages: viewer or better, else 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        _require(can_view_reports, request)
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,74 @@
+"""Approval of settlements and schedule revisions, under maker-checker: never by whoever entered or last changed it."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from settlements import roles
+from settlements.models import ScheduleRevision, Settlement
+
+
+class ApprovalRefused(PermissionDenied):
+    """An approval that the rules forbid; the message says which rule."""
+
+
+def _makers(record, entered_by) -> set:
+    """Who entered the record and who last changed it (per its history)."""
+    last_change = record.history.order_by("-history_date", "-history_id").first()
+    return {user.pk for user in (entered_by, last_change and last_change.history_user) if user is not None}
+
+
+def _check_checker(*, record, entered_by, approved_by, allowed: bool, noun: str) -> None:
+    if not allowed:
+        raise ApprovalRefused(f"{approved_by} may not approve a {noun}: that needs the finance approver role.")
+    if approved_by.pk in _makers(record, entered_by):
+        raise ApprovalRefused(
+            f"{approved_by} entered or last changed this {noun}, so someone else must approve it (maker-checker)."
+        )
+
+
+@transaction.atomic
+def approve_settlement(*, settlement: Settlement, approved_by, as_of: datetime | None = None) -> Settlement:
+    """Approve a draft settlement; from then on its amounts and parties cannot change."""
+    settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+    if settlement.is_approved():
+        raise ApprovalRefused(f"This settlement was already approved by {settlement.approved_by}.")
+    _check_checker(
+        record=settlement,
+        entered_by=settlement.entered_by,
+        approved_by=approved_by,
+        allowed=roles.can_approve_settlement(approved_by),
+        noun="settlement",
+    )
+    settlement.status = Settlement.Status.APPROVED
+    settlement.approved_by = approved_by
+    settlement.approved_at = as_of or timezone.now()
+    settlement.full_clean()
+    settlement._history_user = approved_by
+    settlement._change_reason = "Approved"
+    settlement.save()
+    return settlement
+
+
+@transaction.atomic
+def approve_schedule_revision(*, revision: ScheduleRevision, approved_by, as_of: datetime | None = None):
+    """Approve a schedule revision that someone else entered."""
+    revision = ScheduleRevision.objects.select_for_update().get(pk=revision.pk)
+    if revision.approved_at is not None:
+        raise ApprovalRefused(f"This schedule revision was already approved by {revision.approved_by}.")
+    _check_checker(
+        record=revision,
+        entered_by=revision.created_by,
+        approved_by=approved_by,
+        allowed=roles.can_approve_schedule_revision(approved_by),
+        noun="schedule revision",
+    )
+    revision.approved_by = approved_by
+    revision.approved_at = as_of or timezone.now()
+    revision.full_clean()
+    revision._history_user = approved_by
+    revision._change_reason = "Approved"
+    revision.save()
+    return revision

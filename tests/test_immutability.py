@@ -1,0 +1,244 @@
+"""Approved settlements, paid instalments and payments refuse change through the admin, the services and the ORM."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from djmoney.money import Money
+
+from settlements.immutability import ImmutableRecordError
+from settlements.models import Instalment, Payment, Settlement
+from tests.access_helpers import SUPERUSER, form_data, make_user
+from tests.factories import ForceFactory, InstalmentFactory, PaymentFactory, SettlementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved():
+    return SettlementFactory(status=Settlement.Status.APPROVED, requested_amount=Money("12000000.00", "GBP"))
+
+
+@pytest.fixture
+def paid():
+    return PaymentFactory().instalment
+
+
+@pytest.fixture
+def admin(client):
+    client.force_login(make_user(SUPERUSER))
+    return client
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:settlements_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def delete_url(obj) -> str:
+    return reverse(f"admin:settlements_{obj._meta.model_name}_delete", args=[obj.pk])
+
+
+LOCKED_CHANGES = {
+    "cash_amount": lambda s: Money("10000000.00", "GBP"),
+    "requested_amount": lambda s: Money("1.00", "GBP"),
+    "recommended_amount": lambda s: Money("11000000.00", "GBP"),
+    "payer": lambda s: ForceFactory(),
+    "payee": lambda s: ForceFactory(),
+    "alliance": lambda s: SettlementFactory().alliance,
+    "status": lambda s: Settlement.Status.DRAFT,
+}
+
+
+# Approved settlement
+
+
+@pytest.mark.parametrize("field", LOCKED_CHANGES)
+def test_an_approved_settlements_amounts_and_parties_refuse_save(approved, field):
+    setattr(approved, field, LOCKED_CHANGES[field](approved))
+    with pytest.raises(ImmutableRecordError, match="approved"):
+        approved.save()
+
+
+@pytest.mark.parametrize("field", LOCKED_CHANGES)
+def test_an_approved_settlement_refuses_the_validation_that_services_run(approved, field):
+    setattr(approved, field, LOCKED_CHANGES[field](approved))
+    with pytest.raises(ValidationError, match="cannot change"):
+        approved.full_clean()
+
+
+def test_an_approved_settlement_still_takes_notes(approved):
+    approved.notes = "Signed copy filed"
+    approved.full_clean()
+    approved.save()
+    assert Settlement.objects.get(pk=approved.pk).notes == "Signed copy filed"
+
+
+def test_a_draft_settlement_can_change(approved):
+    draft = SettlementFactory(status=Settlement.Status.DRAFT)
+    draft.cash_amount = Money("1.00", "GBP")
+    draft.save()
+    assert Settlement.objects.get(pk=draft.pk).cash_amount == Money("1.00", "GBP")
+
+
+def test_an_approved_settlement_refuses_delete(approved):
+    with pytest.raises(ImmutableRecordError, match="cannot be deleted"):
+        approved.delete()
+    assert Settlement.objects.filter(pk=approved.pk).exists()
+
+
+def test_the_admin_shows_an_approved_settlements_amounts_read_only_and_says_why(admin, approved):
+    page = admin.get(change_url(approved))
+    assert b"This settlement is approved" in page.content
+    form = page.context["adminform"].form
+    assert not {"cash_amount", "requested_amount", "payer", "payee", "alliance", "status"} & set(form.fields)
+    assert "notes" in form.fields
+
+
+def test_the_admin_ignores_a_posted_change_to_an_approved_amount(admin, approved):
+    data = form_data(admin.get(change_url(approved)))
+    data.update({"cash_amount_0": "1.00", "notes": "Changed by the admin"})
+    assert admin.post(change_url(approved), data).status_code == 302
+    approved.refresh_from_db()
+    assert (approved.cash_amount, approved.notes) == (Money("10500000.00", "GBP"), "Changed by the admin")
+
+
+def test_the_admin_refuses_to_delete_an_approved_settlement(admin, approved):
+    assert admin.get(delete_url(approved)).status_code == 403
+    assert admin.post(delete_url(approved), {"post": "yes"}).status_code == 403
+
+
+# Paid instalment
+
+
+def test_a_paid_instalment_refuses_save(paid):
+    paid.due_on = date(2021, 1, 1)
+    with pytest.raises(ImmutableRecordError, match="paid in full"):
+        paid.save()
+
+
+def test_a_paid_instalment_refuses_the_validation_that_services_run(paid):
+    paid.amount = Money("1.00", "GBP")
+    with pytest.raises(ValidationError, match="paid in full"):
+        paid.full_clean()
+
+
+def test_a_paid_instalment_refuses_delete(paid):
+    with pytest.raises(ImmutableRecordError, match="cannot be deleted"):
+        paid.delete()
+
+
+def test_a_part_paid_instalment_can_change():
+    payment = PaymentFactory(amount=Money("400.00", "GBP"))
+    instalment = payment.instalment
+    instalment.due_on = date(2021, 1, 1)
+    instalment.save()
+    assert instalment.history.count() == 2
+
+
+def test_an_instalment_whose_payment_was_reversed_is_no_longer_paid_and_can_change(paid):
+    payment = paid.payments.get()
+    Payment.objects.create(
+        instalment=paid,
+        kind=Payment.Kind.REVERSAL,
+        reverses=payment,
+        paid_on=payment.paid_on,
+        amount=payment.amount,
+        reference="REV-1",
+        reason="Paid to the wrong account",
+    )
+    paid.due_on = date(2021, 1, 1)
+    paid.save()
+
+
+def test_the_admin_shows_a_paid_instalment_read_only_and_refuses_delete(admin, paid):
+    page = admin.get(change_url(paid))
+    assert b"This instalment is paid in full" in page.content
+    form = page.context["adminform"].form
+    assert not {"amount", "due_on", "number", "settlement"} & set(form.fields)
+    assert admin.get(delete_url(paid)).status_code == 403
+
+
+def test_the_settlement_admin_refuses_a_change_to_a_paid_instalment_with_a_message(admin, paid):
+    settlement = paid.settlement
+    data = form_data(admin.get(change_url(settlement)))
+    data["instalments-0-amount_0"] = "999.00"
+    response = admin.post(change_url(settlement), data)
+    assert response.status_code == 200
+    assert b"paid in full, so its amount cannot change" in response.content
+    paid.refresh_from_db()
+    assert paid.amount == Money("1000.00", "GBP")
+
+
+def test_the_settlement_admin_refuses_to_delete_a_paid_instalment(admin, paid):
+    data = form_data(admin.get(change_url(paid.settlement)))
+    data["instalments-0-DELETE"] = "on"
+    response = admin.post(change_url(paid.settlement), data)
+    assert response.status_code == 200
+    assert b"protected related objects" in response.content
+    assert Instalment.objects.filter(pk=paid.pk).exists()
+
+
+# Payment
+
+
+def test_a_payment_refuses_save():
+    payment = PaymentFactory()
+    payment.amount = Money("1.00", "GBP")
+    with pytest.raises(ImmutableRecordError, match="Record a reversal"):
+        payment.save()
+
+
+def test_a_payment_refuses_delete():
+    payment = PaymentFactory()
+    with pytest.raises(ImmutableRecordError, match="cannot be deleted"):
+        payment.delete()
+    assert Payment.objects.filter(pk=payment.pk).exists()
+
+
+def test_a_payment_saved_unchanged_is_left_alone():
+    payment = PaymentFactory()
+    payment.save()
+    assert Payment.objects.get(pk=payment.pk).amount == payment.amount
+
+
+def test_the_admin_shows_a_payment_read_only_and_says_why(admin):
+    payment = PaymentFactory()
+    page = admin.get(change_url(payment))
+    assert b"Payments are kept as recorded" in page.content
+    assert b'name="amount_0"' not in page.content
+    assert admin.post(change_url(payment), {"amount_0": "1.00", "amount_1": "GBP"}).status_code == 403
+    assert admin.get(delete_url(payment)).status_code == 403
+
+
+def test_the_admin_offers_no_bulk_delete_of_payments(admin):
+    PaymentFactory()
+    page = admin.get(reverse("admin:settlements_payment_changelist"))
+    assert b"delete_selected" not in page.content
+
+
+def test_the_instalment_admin_shows_recorded_payments_read_only(admin):
+    payment = PaymentFactory(amount=Money("400.00", "GBP"))
+    data = form_data(admin.get(change_url(payment.instalment)))
+    assert "payments-0-amount_0" not in data
+    data["payments-0-amount_0"] = "1.00"
+    data["payments-0-DELETE"] = "on"
+    admin.post(change_url(payment.instalment), data)
+    payment.refresh_from_db()
+    assert payment.amount == Money("400.00", "GBP")
+
+
+def test_the_instalment_admin_still_records_a_new_payment(admin):
+    instalment = InstalmentFactory()
+    data = form_data(admin.get(change_url(instalment)))
+    data.update(
+        {
+            "payments-TOTAL_FORMS": "1",
+            "payments-0-paid_on": "30/04/2020",
+            "payments-0-amount_0": "250.00",
+            "payments-0-amount_1": "GBP",
+            "payments-0-reference": "BACS-0001",
+        }
+    )
+    assert admin.post(change_url(instalment), data).status_code == 302
+    assert instalment.payments.get().reference == "BACS-0001"
