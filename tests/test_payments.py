@@ -59,7 +59,9 @@ def test_the_same_reference_with_different_data_is_an_error(instalment, change):
     arguments = {"instalment": instalment, "amount": "400.00", "paid_on": date(2020, 4, 30), **change}
     if arguments["instalment"] == "other":
         arguments["instalment"] = other
-    with pytest.raises(ValidationError, match="Reference BACS-1 is already used by a payment of £400.00 on 30/04/2020"):
+    with pytest.raises(
+        ValidationError, match=r"Reference BACS-1 is already used by a payment of £400\.00 on 30/04/2020"
+    ):
         pay(arguments["instalment"], arguments["amount"], paid_on=arguments["paid_on"])
 
 

@@ -46,7 +46,7 @@ def test_a_settlement_agreed_before_31_march_is_split_at_the_next_31_march(seed_
 
 
 def test_payments_after_31_march_are_not_counted_and_overdue_amounts_are_within_12_months(seed_case):
-    settlement, (first, second, _third) = seed_case
+    _settlement, (first, second, _third) = seed_case
     record_payment(instalment=first, amount=gbp("6500000.00"), paid_on=date(2020, 4, 30), reference="R1")
     record_payment(instalment=second, amount=gbp("1000000.00"), paid_on=date(2021, 3, 31), reference="R2")
     record_payment(instalment=second, amount=gbp("1000000.00"), paid_on=date(2021, 4, 1), reference="R3")
@@ -93,7 +93,7 @@ def test_force_positions_add_up_to_the_whole(seed_case):
 
 
 def test_the_position_takes_a_fixed_number_of_queries(seed_case, django_assert_max_num_queries):
-    for n in range(5):
+    for _ in range(5):
         settlement = SettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
         schedule(settlement, (date(2019, 5, 1), "40.00"), (date(2022, 5, 1), "60.00"))
     with django_assert_max_num_queries(2):

@@ -11,6 +11,7 @@ from .schedules import (
     confirm_schedule,
     difference_message,
     preview_schedule,
+    schedule_has_history,
     split_evenly,
     validate_schedule_total,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "reverse_payment",
     "revise_schedule",
     "schedule_before",
+    "schedule_has_history",
     "split_evenly",
     "split_schedule",
     "validate_schedule_total",

@@ -151,6 +151,14 @@ def _explicit_pairs(terms: ExplicitAmounts, total: Money, target_name: str) -> l
     return sorted(pairs, key=lambda pair: pair[0])
 
 
+def schedule_has_history(settlement: Settlement) -> bool:
+    """A schedule with payments or revisions changes only by revision; until then it may be replaced."""
+    return (
+        Payment.objects.filter(instalment__settlement=settlement).exists()
+        or ScheduleRevision.objects.filter(settlement=settlement).exists()
+    )
+
+
 def _refuse_if_schedule_has_history(settlement: Settlement) -> None:
     if Payment.objects.filter(instalment__settlement=settlement).exists():
         raise ValidationError(
