@@ -15,12 +15,18 @@ from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate
 from .services.schedules import MAX_INSTALMENTS
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+# Whatever language the browser asks for, dates are typed the UK way.
+UK_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"]
 LINE_PATTERN = re.compile(r"^\s*(?P<when>[^,\s]+)\s*[,\s]\s*(?P<amount>\S.*?)\s*$")
 LINES_HELP = (
     "One instalment a line: a date or a financial year, a comma, then the amount, e.g. "
     "“2020/21, £6,500,000.00” or “30/04/2020, £6,500,000.00”. An amount for a financial year falls due on "
     "its last day, 31 March."
 )
+
+
+class UKDateField(forms.DateField):
+    input_formats = UK_DATE_FORMATS
 
 
 def parse_pounds(text: str) -> Money:
@@ -99,9 +105,9 @@ class ScheduleTermsForm(forms.Form):
         widget=forms.RadioSelect,
         initial=EVEN,
     )
-    count = forms.IntegerField(label="number of instalments", min_value=1, max_value=MAX_INSTALMENTS, required=False)
-    every_months = forms.IntegerField(label="every (months)", min_value=1, max_value=120, required=False)
-    first_due_on = forms.DateField(label="first due on", required=False, help_text="e.g. 30/04/2020")
+    count = forms.IntegerField(label="Number of instalments", min_value=1, max_value=MAX_INSTALMENTS, required=False)
+    every_months = forms.IntegerField(label="Every (months)", min_value=1, max_value=120, required=False)
+    first_due_on = UKDateField(label="First due on", required=False, help_text="e.g. 30/04/2020")
     lines = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=LINES_HELP)
     funding_source = forms.ChoiceField(
         choices=Instalment.FundingSource.choices, initial=Instalment.FundingSource.NOT_RECORDED
@@ -132,7 +138,7 @@ class ScheduleTermsForm(forms.Form):
 class RevisionForm(ScheduleTermsForm):
     """New terms for the unpaid remainder, and why and by whose decision the schedule changes."""
 
-    revised_on = forms.DateField(label="revised on", help_text="e.g. 01/09/2020")
+    revised_on = UKDateField(label="Revised on", help_text="e.g. 01/09/2020")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     decision_reference = forms.CharField(
         max_length=120, help_text="The decision that approved it, e.g. a board minute or a signed variation."
@@ -148,13 +154,13 @@ class PaymentForm(forms.Form):
     instalment = forms.ModelChoiceField(
         queryset=Instalment.objects.current().select_related("settlement__payer", "settlement__payee")
     )
-    paid_on = forms.DateField(label="paid on", help_text="e.g. 30/04/2020")
+    paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
     amount = PoundsField()
     reference = forms.CharField(max_length=80, help_text="The remittance or ledger reference; it must be unique.")
 
 
 class ReversalForm(forms.Form):
-    reversed_on = forms.DateField(label="reversed on", help_text="e.g. 30/04/2020")
+    reversed_on = UKDateField(label="Reversed on", help_text="e.g. 30/04/2020")
     reason = forms.CharField(max_length=255, help_text="Why the payment is reversed.")
     reference = forms.CharField(max_length=80, help_text="The reference of the reversing entry; it must be unique.")
 

@@ -299,3 +299,33 @@ def test_adding_an_instalment_on_its_own_page_must_keep_the_schedule_adding_up(a
     assert page.status_code == 200
     assert "£0.01 over-allocated" not in page.content.decode()
     assert "£1.00 over-allocated" in page.content.decode()
+
+
+def test_dates_are_read_the_uk_way_whatever_language_the_browser_asks_for(admin_client, settlement):
+    data = {**EVEN, "first_due_on": "30/11/2020", "preview": "Preview"}
+    page = admin_client.post(generate_url(settlement), data, HTTP_ACCEPT_LANGUAGE="en-us")
+    assert page.context["form"].errors == {}
+    assert page.context["plan"][0]["due_on"] == date(2020, 11, 30)
+
+
+def test_the_reverse_action_opens_the_reverse_page_for_one_payment(admin_client, settlement):
+    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    payment = record_payment(instalment=first, amount=gbp("5.00"), paid_on=date(2020, 4, 30), reference="BACS-1")
+    data = {"action": "reverse_selected", "_selected_action": [payment.pk]}
+    page = admin_client.post(reverse("admin:settlements_payment_changelist"), data)
+    assert page.status_code == 302
+    assert page.url == reverse("admin:settlements_payment_reverse", args=[payment.pk])
+
+
+def test_a_saved_instalment_keeps_its_amount_and_date_on_its_own_page(admin_client, settlement):
+    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    url = reverse("admin:settlements_instalment_change", args=[first.pk])
+    data = {"amount_0": "1.00", "amount_1": "GBP", "due_on": "01/01/2030", "funding_source": "general_reserve"}
+    data |= {"reserve_name": "", "notes": "", "payments-TOTAL_FORMS": "0", "payments-INITIAL_FORMS": "0"}
+    assert admin_client.post(url, data).status_code == 302
+    first.refresh_from_db()
+    assert (first.amount, first.due_on, first.funding_source) == (
+        gbp("3500000.00"),
+        date(2020, 4, 30),
+        "general_reserve",
+    )
