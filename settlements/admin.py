@@ -1,14 +1,22 @@
 """The admin: where finance staff enter alliances, settlements, schedules and payments."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
+from djmoney.money import Money
 
-from . import models
+from . import forms, models, services
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_history import AuditedAdmin
-from .admin_locks import InstalmentLocksMixin, PaymentInlineLocksMixin, PaymentLocksMixin, SettlementLocksMixin
+from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
+from .reports.balances import instalment_balances
 
 
 def money_column(field: str, description: str):
@@ -106,8 +114,30 @@ class SettlementAdjustmentInline(admin.TabularInline):
     extra = 0
 
 
+class InstalmentInlineFormSet(BaseInlineFormSet):
+    """The schedule on the settlement's page: saved only if it adds up exactly to the cash amount."""
+
+    def clean(self):
+        super().clean()
+        cash_amount = getattr(self.instance, "cash_amount", None)
+        if any(self.errors) or not isinstance(cash_amount, Money):
+            return
+        amounts = [form.instance.amount for form in self.forms if self._counts(form)]
+        services.validate_schedule_total(cash_amount=cash_amount, amounts=amounts)
+
+    def _counts(self, form) -> bool:
+        if self.can_delete and self._should_delete_form(form):
+            return False
+        if form.instance.pk is None and not form.has_changed():
+            return False
+        return isinstance(form.instance.amount, Money)
+
+
 class InstalmentInline(admin.TabularInline):
+    """Editable while the schedule has no payments and no revisions; after that it changes by revision."""
+
     model = models.Instalment
+    formset = InstalmentInlineFormSet
     extra = 0
     fields = ["number", "due_on", "financial_year", "amount", "funding_source", "reserve_name", "notes"]
     readonly_fields = ["financial_year"]
@@ -120,9 +150,47 @@ class InstalmentInline(admin.TabularInline):
     def financial_year(self, obj):
         return obj.financial_year if obj.due_on else ""
 
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.pk is None or not services.schedule_has_history(obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._editable(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._editable(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._editable(obj)
+
+
+def plan_table(plan: services.SchedulePlan) -> list[dict]:
+    return [
+        {"number": r.number, "due_on": r.due_on, "financial_year": r.financial_year, "amount": format_gbp(r.amount)}
+        for r in plan.rows
+    ]
+
+
+def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
+    """The current schedule as of a date; `stays` marks instalments a revision keeps."""
+    kept = {i.pk for i in services.split_schedule(settlement)[0]}
+    return [
+        {
+            "number": i.number,
+            "due_on": i.due_on,
+            "financial_year": i.financial_year,
+            "amount": format_gbp(i.amount),
+            "paid": format_gbp(from_pence(i.paid_pence)),
+            "outstanding": format_gbp(from_pence(i.outstanding_pence)),
+            "status": models.Instalment.Status(i.status).label,
+            "stays": i.pk in kept,
+        }
+        for i in instalment_balances(as_of=as_of, settlement=settlement).order_by("due_on", "number")
+    ]
+
 
 @admin.register(models.Settlement)
 class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmin):
+    change_form_template = "admin/settlements/settlement/change_form.html"
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = ["status", "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
     search_fields = ["alliance__name", "payer__name", "payee__name", "notes"]
@@ -149,6 +217,72 @@ class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmi
     def headline_total(self, obj):
         return format_gbp(obj.headline_amount()) if obj.pk else "-"
 
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/generate-schedule/",
+                view(self.generate_schedule_view),
+                name="settlements_settlement_generate_schedule",
+            ),
+            path(
+                "<path:object_id>/revise-schedule/",
+                view(self.revise_schedule_view),
+                name="settlements_settlement_revise_schedule",
+            ),
+            *super().get_urls(),
+        ]
+
+    def generate_schedule_view(self, request, object_id):
+        return self._schedule_page(request, object_id, forms.ScheduleTermsForm, revision=False)
+
+    def revise_schedule_view(self, request, object_id):
+        return self._schedule_page(request, object_id, forms.RevisionForm, revision=True)
+
+    def _schedule_page(self, request, object_id, form_class, *, revision: bool):
+        """Preview the instalments; save them only when Confirm is pressed on an unchanged preview."""
+        settlement = self.get_object(request, unquote(object_id))
+        if settlement is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, settlement):
+            raise PermissionDenied
+        form, plan = form_class(request.POST or None), None
+        if form.is_bound and form.is_valid():
+            preview = services.preview_revision if revision else services.preview_schedule
+            try:
+                plan = preview(settlement=settlement, **form.schedule_arguments())
+                if "confirm" in request.POST and request.POST.get("digest") == plan.digest:
+                    self._confirm_schedule(request, settlement, form, revision=revision)
+                    return redirect("admin:settlements_settlement_change", settlement.pk)
+                if "confirm" in request.POST:
+                    messages.warning(request, "The schedule differs from the preview: check it, then confirm.")
+            except ValidationError as error:
+                forms.add_service_error(form, error)
+                plan = None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Revise schedule" if revision else "Generate schedule",
+            "opts": self.opts,
+            "original": settlement,
+            "form": form,
+            "revision": revision,
+            "cash_amount": format_gbp(settlement.cash_amount),
+            "current": schedule_table(settlement, timezone.localdate()),
+            "plan": plan_table(plan) if plan else None,
+            "plan_total": format_gbp(plan.total) if plan else None,
+            "digest": plan.digest if plan else "",
+        }
+        return TemplateResponse(request, "admin/settlements/settlement/schedule_form.html", context)
+
+    def _confirm_schedule(self, request, settlement, form, *, revision: bool) -> None:
+        arguments = {"settlement": settlement, "created_by": request.user, **form.schedule_arguments()}
+        if revision:
+            saved = services.revise_schedule(**arguments, **form.revision_arguments())
+            self.message_user(request, f"{saved} saved.", messages.SUCCESS)
+        else:
+            saved = services.confirm_schedule(**arguments)
+            self.message_user(request, f"Schedule of {len(saved)} instalments saved.", messages.SUCCESS)
+
 
 @admin.register(models.SettlementAdjustment)
 class SettlementAdjustmentAdmin(AuditedAdmin):
@@ -159,12 +293,28 @@ class SettlementAdjustmentAdmin(AuditedAdmin):
     amount_column = money_column("amount", "amount")
 
 
-class PaymentInline(PaymentInlineLocksMixin, admin.TabularInline):
+class PaymentInline(admin.TabularInline):
+    """Payments as recorded: new ones go through Record a payment, corrections through Reverse."""
+
     model = models.Payment
     fk_name = "instalment"
     extra = 0
-    fields = ["paid_on", "amount", "reference", "kind", "reverses", "reason", "recorded_by", "recorded_at"]
-    readonly_fields = ["kind", "reverses", "recorded_by", "recorded_at"]
+    fields = ["reference", "kind", "paid_on", "amount_shown", "reverses", "reason", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    @admin.display(description="amount")
+    def amount_shown(self, obj):
+        return format_gbp(obj.amount)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class InstalmentStatusMixin:
@@ -203,6 +353,7 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 @admin.register(models.Instalment)
 class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
+    form = forms.InstalmentAdminForm
     list_display = [
         "number",
         "settlement",
@@ -228,16 +379,92 @@ class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin)
     inlines = [PaymentInline]
     amount_column = money_column("amount", "amount")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A saved instalment changes with its schedule (Generate or Revise schedule), never on its own.
+        fixed = ["settlement", "number", "due_on", "amount"] if obj else []
+        return [*fixed, *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(models.Payment)
 class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
+    """Payments are recorded and reversed through the payment services; never edited or deleted."""
+
     list_display = ["reference", "instalment", "paid_on", "kind", "amount_column", "recorded_by", "recorded_at"]
     list_filter = ["kind", PaidInFinancialYearFilter, "instalment__settlement__payer"]
     search_fields = ["reference", "reason", "instalment__settlement__alliance__name"]
     date_hierarchy = "paid_on"
     list_select_related = ["instalment__settlement__payer", "instalment__settlement__payee", "recorded_by"]
     readonly_fields = ["kind", "reverses", "recorded_by", "recorded_at"]
+    actions = ["reverse_selected"]
     amount_column = money_column("amount", "amount")
+
+    def get_urls(self):
+        reverse_page = self.admin_site.admin_view(self.reverse_view)
+        return [
+            path("<path:object_id>/reverse/", reverse_page, name="settlements_payment_reverse"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Reverse the selected payment")
+    def reverse_selected(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one payment to reverse.", messages.WARNING)
+            return None
+        return redirect("admin:settlements_payment_reverse", queryset.get().pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payment = self.get_object(request, unquote(object_id))
+        can_reverse = payment is not None and self._can_reverse(payment)
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_reverse": can_reverse})
+
+    @staticmethod
+    def _can_reverse(payment) -> bool:
+        return not payment.is_reversal() and not models.Payment.objects.filter(reverses=payment).exists()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = forms.PaymentForm(request.POST or None, initial={"instalment": request.GET.get("instalment")})
+        if form.is_bound and form.is_valid():
+            try:
+                payment = services.record_payment(recorded_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                forms.add_service_error(form, error)
+            else:
+                self.message_user(request, f"Payment {payment} of {format_gbp(payment.amount)} recorded.")
+                return redirect("admin:settlements_instalment_change", payment.instalment_id)
+        return self._payment_page(request, form, "Record a payment")
+
+    def reverse_view(self, request, object_id):
+        payment = self.get_object(request, unquote(object_id))
+        if payment is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = forms.ReversalForm(request.POST or None)
+        if form.is_bound and form.is_valid():
+            try:
+                reversal = services.reverse_payment(payment=payment, recorded_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                forms.add_service_error(form, error)
+            else:
+                self.message_user(request, f"Payment {payment} reversed by {reversal}.")
+                return redirect("admin:settlements_instalment_change", payment.instalment_id)
+        return self._payment_page(request, form, f"Reverse payment {payment}", payment=payment)
+
+    def _payment_page(self, request, form, title, payment=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "payment": payment,
+            "payment_amount": format_gbp(payment.amount) if payment else "",
+        }
+        return TemplateResponse(request, "admin/settlements/payment/payment_form.html", context)
 
 
 @admin.register(models.ScheduleRevision)

@@ -64,13 +64,3 @@ class PaymentLocksMixin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         _explain(request, "Payments are kept as recorded: to correct one, record a reversal of it.")
         return super().change_view(request, object_id, form_url, extra_context)
-
-
-class PaymentInlineLocksMixin:
-    """On an instalment, recorded payments are shown read-only; new ones can still be added."""
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

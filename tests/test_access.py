@@ -100,6 +100,7 @@ def test_sign_in_and_password_reset_are_open_to_anonymous_visitors(client, name)
 
 
 ADMIN_MODELS = list(roles.DOMAIN_MODELS)
+REPORTS = ["instalments_due", "year_end", "hosted_services"]
 VIEWERS = {roles.VIEWER, roles.FINANCE_EDITOR, roles.FINANCE_APPROVER, SUPERUSER}
 EDITORS = {roles.FINANCE_EDITOR, SUPERUSER}
 MANAGERS = {roles.FINANCE_APPROVER, SUPERUSER}
@@ -107,6 +108,10 @@ MANAGERS = {roles.FINANCE_APPROVER, SUPERUSER}
 
 def admin_url(model: str, page: str, obj=None) -> str:
     return reverse(f"admin:settlements_{model}_{page}", args=[obj.pk] if obj is not None else [])
+
+
+# A payment is corrected by a reversal; an instalment changes only with its schedule (generate or revise).
+NEVER_DELETED = {"payment", "instalment"}
 
 
 def matrix(records):
@@ -123,13 +128,17 @@ def matrix(records):
             (admin_url(model, "change", obj), "get", VIEWERS),
             (admin_url(model, "change", obj), "post", change_allowed),
             (admin_url(model, "history", obj), "get", VIEWERS),
-            (admin_url(model, "delete", obj), "get", set() if model == "payment" else {SUPERUSER}),
+            (admin_url(model, "delete", obj), "get", set() if model in NEVER_DELETED else {SUPERUSER}),
         ]
     rows += [
         (admin_url("settlement", "approve", records["settlement"]), "post", MANAGERS),
         (admin_url("schedulerevision", "approve", records["schedulerevision"]), "post", MANAGERS),
+        (admin_url("settlement", "generate_schedule", records["settlement"]), "get", EDITORS),
+        (admin_url("settlement", "revise_schedule", records["settlement"]), "get", EDITORS),
+        (admin_url("payment", "reverse", records["payment"]), "get", EDITORS),
         (reverse("dashboard"), "get", VIEWERS),
         (reverse("dashboard"), "post", VIEWERS),
+        *[(reverse(name), method, VIEWERS) for name in REPORTS for method in ("get", "post")],
         (reverse("recent_changes"), "get", MANAGERS),
         (reverse("recent_changes"), "post", MANAGERS),
     ]

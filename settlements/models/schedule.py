@@ -4,8 +4,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import ExtractYear
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, ExtractYear
 from simple_history.models import HistoricalRecords
 
 from settlements import immutability
@@ -84,11 +84,26 @@ class InstalmentQuerySet(models.QuerySet):
 
     def with_balances(self, as_of: date | None = None):
         """Annotate amount, paid (counting payments on or before `as_of`) and outstanding, in pence."""
-        counted = Q(payments__isnull=False) if as_of is None else Q(payments__paid_on__lte=as_of)
+        # A subquery, not a join, so that the annotations can be grouped and summed again (per force, per year).
+        paid = (
+            Payment.objects.filter(instalment=OuterRef("pk"))
+            .made_by(as_of)
+            .order_by()
+            .values("instalment")
+            .annotate(pence=models.Sum(PaymentQuerySet.signed_pence()))
+            .values("pence")
+        )
         return self.annotate(
             amount_pence=Pence("amount"),
-            paid_pence=SumPence(PaymentQuerySet.signed_pence("payments__"), filter=counted),
+            paid_pence=Coalesce(Subquery(paid, output_field=models.BigIntegerField()), 0),
         ).annotate(outstanding_pence=F("amount_pence") - F("paid_pence"))
+
+    def in_force_before(self, revision: "ScheduleRevision"):
+        """The schedule as it stood just before `revision` replaced part of it."""
+        return self.filter(settlement=revision.settlement_id).filter(
+            Q(introduced_by__isnull=True) | Q(introduced_by__sequence__lt=revision.sequence),
+            Q(superseded_by__isnull=True) | Q(superseded_by__sequence__gte=revision.sequence),
+        )
 
     def with_status(self, as_of: date):
         """Balances plus the status on `as_of`: paid, overdue (due before that day), part_paid or upcoming."""
@@ -118,6 +133,16 @@ class InstalmentQuerySet(models.QuerySet):
             amount=SumPence("amount_pence"), paid=SumPence("paid_pence"), outstanding=SumPence("outstanding_pence")
         )
         return {key: from_pence(value) for key, value in sums.items()}
+
+    def totals_by(self, *fields):
+        """Amount, paid and outstanding in pence for each group of `fields` (annotate with_balances first)."""
+        return (
+            self.order_by()
+            .values(*fields)
+            .annotate(
+                amount=SumPence("amount_pence"), paid=SumPence("paid_pence"), outstanding=SumPence("outstanding_pence")
+            )
+        )
 
 
 class Instalment(models.Model):

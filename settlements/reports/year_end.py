@@ -1,28 +1,24 @@
-"""The year-end position: at a financial year's 31 March, what each settlement still owes, within and after 12 months.
-
-A settlement agreed on or before 31 March is a creditor in the payer's accounts and a debtor in the
-payee's. Its outstanding balance counts payments made on or before that day; instalments due on or
-before the next 31 March (overdue ones included) fall within 12 months, later ones after.
-"""
+"""The year-end position: at 31 March, what each settlement leaves owed within and after 12 months."""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BooleanField, Case, Value, When
+from django.db import models
+from django.db.models import Case, Value, When
 from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Force, Instalment, Settlement
-from settlements.money import from_pence
+from settlements.money import SumPence, from_pence
 
-from .grouped import balances_by
-
-ZERO = from_pence(0)
+WITHIN, AFTER = 0, 1
 
 
 @dataclass(frozen=True)
 class SettlementPosition:
+    """One settlement's position at 31 March: a creditor of the payer and a debtor of the payee."""
+
     settlement: Settlement
     within_12_months: Money
     after_12_months: Money
@@ -52,47 +48,69 @@ class YearEndPosition:
     total: Money
 
 
-def settlement_positions(fy: FinancialYear) -> list[SettlementPosition]:
-    """Settlements with something outstanding at the year end, by agreement date."""
-    horizon = fy.next().end
-    instalments = (
+def outstanding_by_horizon(as_at: date, horizon: date) -> dict[int, list[int]]:
+    """Pence outstanding at `as_at` per settlement: [due on or before `horizon`, due after it]."""
+    rows = (
         Instalment.objects.current()
-        .filter(settlement__agreed_on__lte=fy.end)
+        .filter(settlement__agreed_on__lte=as_at)
+        .with_balances(as_at)
         .annotate(
-            later=Case(When(due_on__gt=horizon, then=Value(True)), default=Value(False), output_field=BooleanField())
+            horizon=Case(
+                When(due_on__lte=horizon, then=Value(WITHIN)), default=Value(AFTER), output_field=models.IntegerField()
+            )
         )
+        .order_by()
+        .values("settlement", "horizon")
+        .annotate(outstanding=SumPence("outstanding_pence"))
     )
-    balances = balances_by(instalments, fy.end, "settlement", "later")
-    settlements = Settlement.objects.filter(pk__in={pk for pk, _ in balances}).select_related(
-        "payer", "payee", "alliance"
-    )
-    positions = []
-    for settlement in settlements.order_by("agreed_on", "pk"):
-        within, after = balances.get((settlement.pk, False)), balances.get((settlement.pk, True))
-        position = SettlementPosition(
-            settlement, within.outstanding if within else ZERO, after.outstanding if after else ZERO
-        )
-        if position.total.amount:
-            positions.append(position)
-    return positions
-
-
-def force_positions(positions: list[SettlementPosition]) -> list[ForcePosition]:
-    sums = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
-    forces = {}
-    for position in positions:
-        payer, payee = position.settlement.payer, position.settlement.payee
-        forces[payer.pk], forces[payee.pk] = payer, payee
-        sums[payer.pk][0] += position.within_12_months
-        sums[payer.pk][1] += position.after_12_months
-        sums[payee.pk][2] += position.within_12_months
-        sums[payee.pk][3] += position.after_12_months
-    ordered = sorted(forces.values(), key=lambda force: force.name)
-    return [ForcePosition(force, *sums[force.pk]) for force in ordered]
+    pence = defaultdict(lambda: [0, 0])
+    for row in rows:
+        pence[row["settlement"]][row["horizon"]] += row["outstanding"]
+    return {pk: split for pk, split in pence.items() if any(split)}
 
 
 def year_end_position(fy: FinancialYear) -> YearEndPosition:
-    positions = settlement_positions(fy)
-    within = sum((p.within_12_months for p in positions), ZERO)
-    after = sum((p.after_12_months for p in positions), ZERO)
-    return YearEndPosition(fy, fy.end, positions, force_positions(positions), within, after, within + after)
+    """The position at the end of `fy`, counting payments on or before its 31 March; two queries."""
+    as_at = fy.end
+    pence = outstanding_by_horizon(as_at, fy.next().end)
+    settlements = (
+        Settlement.objects.filter(agreed_on__lte=as_at)
+        .select_related("payer", "payee", "alliance")
+        .order_by("agreed_on", "pk")
+    )
+    positions = [
+        SettlementPosition(s, from_pence(pence[s.pk][WITHIN]), from_pence(pence[s.pk][AFTER]))
+        for s in settlements
+        if s.pk in pence
+    ]
+    within = sum(split[WITHIN] for split in pence.values())
+    after = sum(split[AFTER] for split in pence.values())
+    return YearEndPosition(
+        financial_year=fy,
+        as_at=as_at,
+        settlements=positions,
+        forces=_force_positions(positions, pence),
+        within_12_months=from_pence(within),
+        after_12_months=from_pence(after),
+        total=from_pence(within + after),
+    )
+
+
+def _force_positions(positions: list[SettlementPosition], pence: dict[int, list[int]]) -> list[ForcePosition]:
+    forces, owes, owed = {}, defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for position in positions:
+        settlement, split = position.settlement, pence[position.settlement.pk]
+        forces[settlement.payer_id], forces[settlement.payee_id] = settlement.payer, settlement.payee
+        for index in (WITHIN, AFTER):
+            owes[settlement.payer_id][index] += split[index]
+            owed[settlement.payee_id][index] += split[index]
+    return [
+        ForcePosition(
+            force=force,
+            creditor_within_12_months=from_pence(owes[pk][WITHIN]),
+            creditor_after_12_months=from_pence(owes[pk][AFTER]),
+            debtor_within_12_months=from_pence(owed[pk][WITHIN]),
+            debtor_after_12_months=from_pence(owed[pk][AFTER]),
+        )
+        for pk, force in sorted(forces.items(), key=lambda item: item[1].name)
+    ]

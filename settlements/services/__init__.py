@@ -1,5 +1,42 @@
 """Writes: every change to the domain's money goes through a function here."""
 
 from .approvals import ApprovalRefused, approve_schedule_revision, approve_settlement
+from .payments import outstanding_on, record_payment, reverse_payment
+from .revisions import preview_revision, revise_schedule, schedule_before, split_schedule
+from .schedules import (
+    EvenSplit,
+    ExplicitAmounts,
+    PlannedInstalment,
+    SchedulePlan,
+    check_settlement_schedule,
+    confirm_schedule,
+    difference_message,
+    preview_schedule,
+    schedule_has_history,
+    split_evenly,
+    validate_schedule_total,
+)
 
-__all__ = ["ApprovalRefused", "approve_schedule_revision", "approve_settlement"]
+__all__ = [
+    "ApprovalRefused",
+    "EvenSplit",
+    "ExplicitAmounts",
+    "PlannedInstalment",
+    "SchedulePlan",
+    "approve_schedule_revision",
+    "approve_settlement",
+    "check_settlement_schedule",
+    "confirm_schedule",
+    "difference_message",
+    "outstanding_on",
+    "preview_revision",
+    "preview_schedule",
+    "record_payment",
+    "reverse_payment",
+    "revise_schedule",
+    "schedule_before",
+    "schedule_has_history",
+    "split_evenly",
+    "split_schedule",
+    "validate_schedule_total",
+]

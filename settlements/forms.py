@@ -1,0 +1,193 @@
+"""Forms for generating and revising schedules and for recording and reversing payments."""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from djmoney.money import Money
+
+from .admin_history import ChangeReasonForm
+from .fiscal import LABEL_PATTERN, FinancialYear
+from .models import Instalment
+from .money import GBP, MAX_DIGITS
+from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate_schedule_total
+from .services.schedules import MAX_INSTALMENTS
+
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+# Whatever language the browser asks for, dates are typed the UK way.
+UK_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"]
+LINE_PATTERN = re.compile(r"^\s*(?P<when>[^,\s]+)\s*[,\s]\s*(?P<amount>\S.*?)\s*$")
+LINES_HELP = (
+    "One instalment a line: a date or a financial year, a comma, then the amount, e.g. "
+    "“2020/21, £6,500,000.00” or “30/04/2020, £6,500,000.00”. An amount for a financial year falls due on "
+    "its last day, 31 March."
+)
+
+
+class UKDateField(forms.DateField):
+    input_formats = UK_DATE_FORMATS
+
+
+def parse_pounds(text: str) -> Money:
+    """'£6,500,000.00' or '6500000' as Money; ValidationError for anything that is not pounds and pence."""
+    cleaned = (text or "").strip().replace("£", "").replace(",", "").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation as error:
+        raise ValidationError(f"“{text}” is not an amount: write it like £6,500,000.00.") from error
+    if not amount.is_finite():
+        raise ValidationError(f"“{text}” is not an amount: write it like £6,500,000.00.")
+    if amount.as_tuple().exponent < -2:
+        raise ValidationError(f"“{text}” has more than two decimal places: amounts are in whole pence.")
+    if amount <= 0:
+        raise ValidationError(f"“{text}” is not greater than £0.00.")
+    if amount >= Decimal(10) ** (MAX_DIGITS - 2):
+        raise ValidationError(f"“{text}” is more than this system holds (up to £999,999,999,999.99).")
+    return Money(amount.quantize(Decimal("0.01")), GBP)
+
+
+def parse_when(text: str) -> date | FinancialYear:
+    """A due date (30/04/2020) or a financial year (2020/21)."""
+    if LABEL_PATTERN.match(text):
+        try:
+            return FinancialYear.parse(text)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(f"“{text}” is neither a date like 30/04/2020 nor a financial year like 2020/21.")
+
+
+def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:
+    """Every non-empty line as (date or financial year, amount); all the errors at once, by line number."""
+    lines, errors = [], []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        match = LINE_PATTERN.match(line)
+        if not match:
+            errors.append(f"Line {number}: give a date or a financial year, then an amount.")
+            continue
+        try:
+            lines.append((parse_when(match["when"]), parse_pounds(match["amount"])))
+        except ValidationError as error:
+            errors.append(f"Line {number}: {error.messages[0]}")
+    if errors:
+        raise ValidationError(errors)
+    if not lines:
+        raise ValidationError("Give at least one line.")
+    return tuple(lines)
+
+
+class PoundsField(forms.CharField):
+    """An amount typed as £1,250,000.00; cleaned to Money."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))
+        super().__init__(max_length=40, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_pounds(value) if value else None
+
+
+class ScheduleTermsForm(forms.Form):
+    """How to make the instalments: equal ones at a regular interval, or amounts line by line."""
+
+    EVEN, EXPLICIT = "even", "explicit"
+
+    method = forms.ChoiceField(
+        choices=[(EVEN, "Equal instalments at a regular interval"), (EXPLICIT, "Amounts by date or financial year")],
+        widget=forms.RadioSelect,
+        initial=EVEN,
+    )
+    count = forms.IntegerField(label="Number of instalments", min_value=1, max_value=MAX_INSTALMENTS, required=False)
+    every_months = forms.IntegerField(label="Every (months)", min_value=1, max_value=120, required=False)
+    first_due_on = UKDateField(label="First due on", required=False, help_text="e.g. 30/04/2020")
+    lines = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, help_text=LINES_HELP)
+    funding_source = forms.ChoiceField(
+        choices=Instalment.FundingSource.choices, initial=Instalment.FundingSource.NOT_RECORDED
+    )
+    reserve_name = forms.CharField(max_length=120, required=False, help_text="The earmarked reserve, where named.")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == self.EVEN:
+            missing = [name for name in ("count", "every_months", "first_due_on") if data.get(name) is None]
+            for name in missing:
+                if name not in self.errors:
+                    self.add_error(name, "Needed for equal instalments.")
+            if not missing:
+                data["terms"] = EvenSplit(data["count"], data["every_months"], data["first_due_on"])
+        elif data.get("method") == self.EXPLICIT:
+            try:
+                data["terms"] = ExplicitAmounts(parse_lines(data.get("lines", "")))
+            except ValidationError as error:
+                self.add_error("lines", error)
+        return data
+
+    def schedule_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"terms": data["terms"], "funding_source": data["funding_source"], "reserve_name": data["reserve_name"]}
+
+
+class RevisionForm(ScheduleTermsForm):
+    """New terms for the unpaid remainder, and why and by whose decision the schedule changes."""
+
+    revised_on = UKDateField(label="Revised on", help_text="e.g. 01/09/2020")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    decision_reference = forms.CharField(
+        max_length=120, help_text="The decision that approved it, e.g. a board minute or a signed variation."
+    )
+
+    field_order = ["revised_on", "reason", "decision_reference"]
+
+    def revision_arguments(self) -> dict:
+        return {key: self.cleaned_data[key] for key in ("revised_on", "reason", "decision_reference")}
+
+
+class PaymentForm(forms.Form):
+    instalment = forms.ModelChoiceField(
+        queryset=Instalment.objects.current().select_related("settlement__payer", "settlement__payee")
+    )
+    paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
+    amount = PoundsField()
+    reference = forms.CharField(max_length=80, help_text="The remittance or ledger reference; it must be unique.")
+
+
+class ReversalForm(forms.Form):
+    reversed_on = UKDateField(label="Reversed on", help_text="e.g. 30/04/2020")
+    reason = forms.CharField(max_length=255, help_text="Why the payment is reversed.")
+    reference = forms.CharField(max_length=80, help_text="The reference of the reversing entry; it must be unique.")
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on a field the form has, otherwise above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class InstalmentAdminForm(ChangeReasonForm):
+    """A single instalment added on its own page must still leave the schedule adding up."""
+
+    class Meta:
+        model = Instalment
+        fields = ["settlement", "number", "due_on", "amount", "funding_source", "reserve_name", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        settlement, amount = data.get("settlement"), data.get("amount")
+        if self.instance.pk is None and settlement is not None and isinstance(amount, Money):
+            if schedule_has_history(settlement):
+                raise ValidationError("This settlement's schedule has payments or revisions: use Revise schedule.")
+            others = [instalment.amount for instalment in settlement.instalments.current()]
+            validate_schedule_total(cash_amount=settlement.cash_amount, amounts=[*others, amount])
+        return data

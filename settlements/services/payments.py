@@ -1,0 +1,162 @@
+"""Payments against instalments, and reversals that correct them: added, never edited or deleted."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from djmoney.money import Money
+
+from settlements.models import Instalment, Payment
+from settlements.money import GBP, PENNY, format_gbp, from_pence
+
+REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
+
+
+def _clean_amount(amount) -> Money:
+    if not isinstance(amount, Money) or str(amount.currency) != GBP:
+        raise ValidationError({"amount": "Give the amount in pounds sterling, e.g. £1,250,000.00."})
+    if amount.amount != amount.amount.quantize(PENNY):
+        raise ValidationError({"amount": "An amount has at most two decimal places (whole pence)."})
+    if amount.amount <= 0:
+        raise ValidationError({"amount": "Enter an amount greater than £0.00."})
+    return amount
+
+
+def _clean_reference(reference) -> str:
+    text = (reference or "").strip() if isinstance(reference, str) else ""
+    if not text:
+        raise ValidationError({"reference": "Give the remittance or ledger reference."})
+    if len(text) > REFERENCE_MAX_LENGTH:
+        raise ValidationError({"reference": f"A reference has at most {REFERENCE_MAX_LENGTH} characters."})
+    return text
+
+
+def _clean_date(day, field: str) -> date:
+    if not isinstance(day, date):
+        raise ValidationError({field: "Give the date, e.g. 30/04/2020."})
+    return day
+
+
+def _lock(instalment) -> Instalment:
+    if instalment is None or getattr(instalment, "pk", None) is None:
+        raise ValidationError({"instalment": "Choose the instalment."})
+    try:
+        return Instalment.objects.select_for_update().select_related("settlement").get(pk=instalment.pk)
+    except Instalment.DoesNotExist as error:
+        raise ValidationError({"instalment": "That instalment does not exist."}) from error
+
+
+def _refuse_superseded(instalment: Instalment) -> None:
+    if instalment.superseded_by_id:
+        raise ValidationError(
+            {
+                "instalment": f"Instalment {instalment.number} was replaced by a revision of the schedule: "
+                "record payments against the current schedule."
+            }
+        )
+
+
+def _describe(payment: Payment) -> str:
+    return (
+        f"{payment.get_kind_display().lower()} of {format_gbp(payment.amount)} on {payment.paid_on:%d/%m/%Y} "
+        f"against instalment {payment.instalment.number}"
+    )
+
+
+def _existing_or_refuse(reference: str, **expected):
+    """The payment already recorded under `reference` if it matches `expected`; an error if it differs."""
+    existing = Payment.objects.select_related("instalment").filter(reference=reference).first()
+    if existing is None:
+        return None
+    if all(getattr(existing, field) == value for field, value in expected.items()):
+        return existing
+    raise ValidationError(
+        {"reference": f"Reference {reference} is already used by a {_describe(existing)}: give a new reference."}
+    )
+
+
+def outstanding_on(instalment: Instalment) -> Money:
+    """Everything still owed on an instalment, counting every payment and reversal recorded."""
+    pence = Instalment.objects.filter(pk=instalment.pk).with_balances().values_list("outstanding_pence", flat=True)
+    return from_pence(pence.get())
+
+
+def _save(payment: Payment, reference: str, expected: dict) -> Payment:
+    payment.full_clean()
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError:
+        # Another transaction recorded the same reference after we looked: answer as if we had seen it.
+        existing = _existing_or_refuse(reference, **expected)
+        if existing is None:
+            raise
+        return existing
+    return payment
+
+
+def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None) -> Payment:
+    """Record money paid against an instalment; the reference makes a repeated call harmless."""
+    amount, reference = _clean_amount(amount), _clean_reference(reference)
+    paid_on = _clean_date(paid_on, "paid_on")
+    with transaction.atomic():
+        locked = _lock(instalment)
+        expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
+        if existing := _existing_or_refuse(reference, **expected):
+            return existing
+        _refuse_superseded(locked)
+        if paid_on < locked.settlement.agreed_on:
+            raise ValidationError(
+                {
+                    "paid_on": f"A payment cannot come before the settlement was agreed on "
+                    f"{locked.settlement.agreed_on:%d/%m/%Y}."
+                }
+            )
+        outstanding = outstanding_on(locked)
+        if amount > outstanding:
+            raise ValidationError(
+                {
+                    "amount": f"{format_gbp(amount)} is more than the {format_gbp(outstanding)} outstanding "
+                    f"on instalment {locked.number}."
+                }
+            )
+        payment = Payment(
+            instalment=locked, amount=amount, paid_on=paid_on, reference=reference, recorded_by=recorded_by
+        )
+        payment._history_user = recorded_by
+        return _save(payment, reference, expected)
+
+
+def reverse_payment(*, payment: Payment, reversed_on: date, reason: str, reference: str, recorded_by=None) -> Payment:
+    """Correct a payment by a reversal of its full amount that points at it and gives the reason."""
+    reference, reversed_on = _clean_reference(reference), _clean_date(reversed_on, "reversed_on")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for the reversal."})
+    with transaction.atomic():
+        locked = _lock(payment.instalment if payment else None)
+        original = Payment.objects.get(pk=payment.pk)
+        expected = {"kind": Payment.Kind.REVERSAL, "reverses_id": original.pk, "paid_on": reversed_on, "reason": reason}
+        if existing := _existing_or_refuse(reference, **expected):
+            return existing
+        if original.is_reversal():
+            raise ValidationError("A reversal cannot itself be reversed: record a new payment instead.")
+        if done := Payment.objects.filter(reverses=original).first():
+            raise ValidationError(f"Payment {original.reference} was already reversed by {done.reference}.")
+        _refuse_superseded(locked)
+        if reversed_on < original.paid_on:
+            raise ValidationError(
+                {"reversed_on": f"A reversal cannot come before the payment it reverses ({original.paid_on:%d/%m/%Y})."}
+            )
+        reversal = Payment(
+            instalment=locked,
+            kind=Payment.Kind.REVERSAL,
+            reverses=original,
+            amount=original.amount,
+            paid_on=reversed_on,
+            reference=reference,
+            reason=reason,
+            recorded_by=recorded_by,
+        )
+        reversal._history_user = recorded_by
+        return _save(reversal, reference, expected)

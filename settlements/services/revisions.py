@@ -1,0 +1,116 @@
+"""Rescheduling: a revision replaces the unpaid part of a schedule and keeps what it replaced readable."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
+
+from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
+from settlements.money import from_pence, to_pence
+
+from .schedules import (
+    EvenSplit,
+    ExplicitAmounts,
+    SchedulePlan,
+    _create_instalment,
+    check_settlement_schedule,
+    plan_rows,
+)
+
+
+def split_schedule(settlement: Settlement) -> tuple[list[Instalment], list[Instalment]]:
+    """Current instalments that stay (any payment recorded, even one reversed) and those a revision replaces."""
+    instalments = (
+        settlement.instalments.current()
+        .annotate(has_payments=Exists(Payment.objects.filter(instalment=OuterRef("pk"))))
+        .order_by("number", "pk")
+    )
+    kept = [i for i in instalments if i.has_payments]
+    replaceable = [i for i in instalments if not i.has_payments]
+    return kept, replaceable
+
+
+def preview_revision(
+    *,
+    settlement: Settlement,
+    terms: EvenSplit | ExplicitAmounts,
+    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
+    reserve_name: str = "",
+) -> SchedulePlan:
+    """The new instalments for the unpaid remainder of the schedule; nothing is saved."""
+    kept, replaceable = split_schedule(settlement)
+    if not kept and not replaceable:
+        raise ValidationError("This settlement has no schedule to revise: generate one first.")
+    if not replaceable:
+        raise ValidationError("Every instalment has payments recorded against it: nothing is left to reschedule.")
+    remainder = from_pence(sum(to_pence(i.amount) for i in replaceable))
+    rows = plan_rows(
+        terms=terms,
+        total=remainder,
+        first_number=max((i.number for i in kept), default=0) + 1,
+        not_before=settlement.agreed_on,
+        target_name="an unpaid remainder",
+    )
+    return SchedulePlan(settlement, rows, tuple(sorted(i.pk for i in replaceable)), funding_source, reserve_name)
+
+
+def revise_schedule(
+    *,
+    settlement: Settlement,
+    terms: EvenSplit | ExplicitAmounts,
+    revised_on: date,
+    reason: str,
+    decision_reference: str,
+    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
+    reserve_name: str = "",
+    created_by=None,
+) -> ScheduleRevision:
+    """Replace the instalments with no payments by new ones for exactly the same remainder, keeping history."""
+    with transaction.atomic():
+        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        # Lock the schedule so that no payment lands on an instalment while it is being replaced.
+        list(Instalment.objects.select_for_update().filter(settlement=settlement, superseded_by__isnull=True))
+        plan = preview_revision(
+            settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
+        )
+        revision = _new_revision(settlement, revised_on, reason, decision_reference, created_by)
+        for instalment in Instalment.objects.filter(pk__in=plan.replaces):
+            instalment.superseded_by = revision
+            instalment._history_user = created_by
+            instalment.save(update_fields=["superseded_by"])
+        for row in plan.rows:
+            _create_instalment(plan, row, introduced_by=revision, created_by=created_by)
+        check_settlement_schedule(settlement)
+    return revision
+
+
+def _new_revision(settlement, revised_on, reason, decision_reference, created_by) -> ScheduleRevision:
+    if not isinstance(revised_on, date):
+        raise ValidationError({"revised_on": "Give the date of the revision."})
+    if revised_on < settlement.agreed_on:
+        raise ValidationError(
+            {"revised_on": f"A revision cannot come before the agreement of {settlement.agreed_on:%d/%m/%Y}."}
+        )
+    previous = settlement.revisions.aggregate(sequence=Max("sequence"), revised_on=Max("revised_on"))
+    if previous["revised_on"] and revised_on < previous["revised_on"]:
+        raise ValidationError(
+            {"revised_on": f"The previous revision was made on {previous['revised_on']:%d/%m/%Y}: date this one later."}
+        )
+    revision = ScheduleRevision(
+        settlement=settlement,
+        sequence=(previous["sequence"] or 0) + 1,
+        revised_on=revised_on,
+        reason=(reason or "").strip(),
+        decision_reference=(decision_reference or "").strip(),
+        created_by=created_by,
+    )
+    revision.full_clean()
+    revision._history_user = created_by
+    revision.save()
+    return revision
+
+
+def schedule_before(revision: ScheduleRevision) -> list[Instalment]:
+    """The schedule as it stood just before `revision`, in due-date order."""
+    return list(Instalment.objects.in_force_before(revision).order_by("due_on", "number", "pk"))

@@ -1,0 +1,237 @@
+"""Instalment schedules: even splits, explicit amounts, the rule that they add up, and generation."""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from djmoney.money import Money
+
+from settlements.fiscal import FinancialYear, add_months
+from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
+from settlements.money import GBP, format_gbp, from_pence, to_pence
+
+MAX_INSTALMENTS = 240
+
+
+def split_evenly(total: Money, parts: int) -> list[Money]:
+    """Split `total` into `parts` amounts at most 1p apart; the earliest parts take the odd pennies."""
+    if not isinstance(total, Money) or str(total.currency) != GBP:
+        raise ValueError(f"{total!r} is not an amount in pounds sterling")
+    pence = to_pence(total)
+    if pence <= 0:
+        raise ValueError(f"cannot split {format_gbp(total)}: the total must be greater than £0.00")
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise ValueError(f"cannot split into {parts!r} parts: give at least one")
+    if parts > pence:
+        raise ValueError(f"cannot split {format_gbp(total)} into {parts} parts: that is less than a penny each")
+    base, odd_pennies = divmod(pence, parts)
+    return [from_pence(base + 1 if index < odd_pennies else base) for index in range(parts)]
+
+
+def difference_message(total: Money, target: Money, target_name: str = "a cash amount") -> str:
+    """'instalments total £10,499,999.99 against a cash amount of £10,500,000.00: £0.01 unallocated'."""
+    gap = target - total
+    state = "unallocated" if gap.amount > 0 else "over-allocated"
+    return (
+        f"instalments total {format_gbp(total)} against {target_name} of {format_gbp(target)}: "
+        f"{format_gbp(abs(gap))} {state}"
+    )
+
+
+def validate_schedule_total(*, cash_amount: Money, amounts: Iterable[Money]) -> None:
+    """The schedule invariant: instalments, once there are any, add up exactly to the cash amount."""
+    amounts = list(amounts)
+    if not amounts:
+        return
+    total = from_pence(sum(to_pence(amount) for amount in amounts))
+    if total != cash_amount:
+        raise ValidationError(difference_message(total, cash_amount), code="schedule_total")
+
+
+@dataclass(frozen=True)
+class EvenSplit:
+    """`count` instalments every `every_months` months from `first_due_on`, split by split_evenly."""
+
+    count: int
+    every_months: int
+    first_due_on: date
+
+
+@dataclass(frozen=True)
+class ExplicitAmounts:
+    """Amounts by due date or by financial year; an amount for a year falls due on its last day, 31 March."""
+
+    lines: tuple[tuple[date | FinancialYear, Money], ...]
+
+
+@dataclass(frozen=True)
+class PlannedInstalment:
+    number: int
+    due_on: date
+    amount: Money
+
+    @property
+    def financial_year(self) -> FinancialYear:
+        return FinancialYear.for_date(self.due_on)
+
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    """What a generation or revision would write: new rows, and the current rows it would replace."""
+
+    settlement: Settlement
+    rows: tuple[PlannedInstalment, ...]
+    replaces: tuple[int, ...]
+    funding_source: str
+    reserve_name: str
+
+    @property
+    def total(self) -> Money:
+        return from_pence(sum(to_pence(row.amount) for row in self.rows))
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the plan, so a confirmation can check it confirms what was previewed."""
+        text = repr([(r.number, r.due_on, to_pence(r.amount)) for r in self.rows] + [self.replaces])
+        return hashlib.sha256(
+            f"{self.settlement.pk}:{self.funding_source}:{self.reserve_name}:{text}".encode()
+        ).hexdigest()
+
+
+def plan_rows(
+    *, terms: EvenSplit | ExplicitAmounts, total: Money, first_number: int, not_before: date, target_name: str
+) -> tuple[PlannedInstalment, ...]:
+    """The instalments that `terms` make of `total`, numbered from `first_number`; ValidationError if impossible."""
+    pairs = _even_pairs(terms, total) if isinstance(terms, EvenSplit) else _explicit_pairs(terms, total, target_name)
+    if len(pairs) > MAX_INSTALMENTS:
+        raise ValidationError(f"A schedule has at most {MAX_INSTALMENTS} instalments.")
+    for due_on, _amount in pairs:
+        if due_on < not_before:
+            raise ValidationError(
+                f"An instalment cannot fall due on {due_on:%d/%m/%Y}, before the settlement was agreed "
+                f"on {not_before:%d/%m/%Y}."
+            )
+    return tuple(
+        PlannedInstalment(number=first_number + index, due_on=due_on, amount=amount)
+        for index, (due_on, amount) in enumerate(pairs)
+    )
+
+
+def _even_pairs(terms: EvenSplit, total: Money) -> list[tuple[date, Money]]:
+    if not 1 <= terms.count <= MAX_INSTALMENTS:
+        raise ValidationError(f"Give between 1 and {MAX_INSTALMENTS} instalments.")
+    if not 1 <= terms.every_months <= 120:
+        raise ValidationError("Instalments fall due every 1 to 120 months.")
+    try:
+        amounts = split_evenly(total, terms.count)
+        dates = [add_months(terms.first_due_on, index * terms.every_months) for index in range(terms.count)]
+        for day in dates:
+            FinancialYear.for_date(day)
+    except ValueError as error:
+        raise ValidationError(f"Cannot make that schedule: {error}.") from error
+    return list(zip(dates, amounts, strict=True))
+
+
+def _explicit_pairs(terms: ExplicitAmounts, total: Money, target_name: str) -> list[tuple[date, Money]]:
+    if not terms.lines:
+        raise ValidationError("Give at least one line: a date or a financial year, and an amount.")
+    pairs = []
+    for when, amount in terms.lines:
+        if not isinstance(amount, Money) or str(amount.currency) != GBP or amount.amount != round(amount.amount, 2):
+            raise ValidationError(f"{amount} is not an amount in pounds and pence.")
+        if to_pence(amount) <= 0:
+            raise ValidationError(f"Every amount must be greater than £0.00 ({format_gbp(amount)} is not).")
+        pairs.append((when.end if isinstance(when, FinancialYear) else when, amount))
+    planned = from_pence(sum(to_pence(amount) for _due, amount in pairs))
+    if planned != total:
+        raise ValidationError(difference_message(planned, total, target_name), code="schedule_total")
+    return sorted(pairs, key=lambda pair: pair[0])
+
+
+def schedule_has_history(settlement: Settlement) -> bool:
+    """A schedule with payments or revisions changes only by revision; until then it may be replaced."""
+    return (
+        Payment.objects.filter(instalment__settlement=settlement).exists()
+        or ScheduleRevision.objects.filter(settlement=settlement).exists()
+    )
+
+
+def _refuse_if_schedule_has_history(settlement: Settlement) -> None:
+    if Payment.objects.filter(instalment__settlement=settlement).exists():
+        raise ValidationError(
+            "This settlement's schedule has payments recorded against it: revise the schedule instead."
+        )
+    if ScheduleRevision.objects.filter(settlement=settlement).exists():
+        raise ValidationError("This settlement's schedule has been revised: revise it again instead.")
+
+
+def preview_schedule(
+    *,
+    settlement: Settlement,
+    terms: EvenSplit | ExplicitAmounts,
+    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
+    reserve_name: str = "",
+) -> SchedulePlan:
+    """The schedule `terms` would give the settlement's cash amount; nothing is saved."""
+    _refuse_if_schedule_has_history(settlement)
+    rows = plan_rows(
+        terms=terms,
+        total=settlement.cash_amount,
+        first_number=1,
+        not_before=settlement.agreed_on,
+        target_name="a cash amount",
+    )
+    replaces = tuple(settlement.instalments.order_by("pk").values_list("pk", flat=True))
+    return SchedulePlan(settlement, rows, replaces, funding_source, reserve_name)
+
+
+def confirm_schedule(
+    *,
+    settlement: Settlement,
+    terms: EvenSplit | ExplicitAmounts,
+    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
+    reserve_name: str = "",
+    created_by=None,
+) -> list[Instalment]:
+    """Write the previewed schedule, replacing a schedule that has no payments and no revisions."""
+    with transaction.atomic():
+        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        plan = preview_schedule(
+            settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
+        )
+        for old in settlement.instalments.all():
+            old._history_user = created_by
+            old.delete()
+        instalments = [_create_instalment(plan, row, introduced_by=None, created_by=created_by) for row in plan.rows]
+        check_settlement_schedule(settlement)
+    return instalments
+
+
+def _create_instalment(plan: SchedulePlan, row: PlannedInstalment, *, introduced_by, created_by) -> Instalment:
+    instalment = Instalment(
+        settlement=plan.settlement,
+        number=row.number,
+        due_on=row.due_on,
+        amount=row.amount,
+        funding_source=plan.funding_source,
+        reserve_name=plan.reserve_name,
+        introduced_by=introduced_by,
+    )
+    instalment.full_clean()
+    instalment._history_user = created_by
+    instalment.save()
+    return instalment
+
+
+def check_settlement_schedule(settlement: Settlement) -> None:
+    """Refuse (ValidationError) if the settlement's current instalments, as saved, do not add up."""
+    pence = settlement.instalments.current().with_balances().values_list("amount_pence", flat=True)
+    amounts = [from_pence(p) for p in pence]
+    validate_schedule_total(cash_amount=settlement.cash_amount, amounts=amounts)
+
+
+def current_schedule(settlement: Settlement) -> Sequence[Instalment]:
+    return list(settlement.instalments.current().order_by("due_on", "number"))

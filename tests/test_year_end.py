@@ -1,0 +1,104 @@
+from datetime import date
+
+import pytest
+
+from settlements.fiscal import FinancialYear
+from settlements.money import gbp
+from settlements.reports.year_end import year_end_position
+from settlements.services import ExplicitAmounts, confirm_schedule, record_payment
+from tests.factories import ForceFactory, SettlementFactory
+
+pytestmark = pytest.mark.django_db
+
+FY_2019 = FinancialYear.parse("2019/20")
+FY_2020 = FinancialYear.parse("2020/21")
+
+
+def schedule(settlement, *lines):
+    return confirm_schedule(settlement=settlement, terms=ExplicitAmounts(tuple((d, gbp(a)) for d, a in lines)))
+
+
+@pytest.fixture
+def seed_case():
+    settlement = SettlementFactory(cash_amount=gbp("10500000.00"), agreed_on=date(2020, 3, 30))
+    instalments = schedule(
+        settlement,
+        (date(2020, 4, 30), "6500000.00"),
+        (date(2021, 3, 31), "2000000.00"),
+        (date(2021, 4, 1), "2000000.00"),
+    )
+    return settlement, instalments
+
+
+def test_a_settlement_agreed_before_31_march_is_split_at_the_next_31_march(seed_case):
+    settlement, _ = seed_case
+    position = year_end_position(FY_2019)
+    assert position.as_at == date(2020, 3, 31)
+    (only,) = position.settlements
+    assert only.settlement == settlement
+    assert (only.within_12_months, only.after_12_months) == (gbp("8500000.00"), gbp("2000000.00"))
+    assert only.total == gbp("10500000.00")
+    assert (position.within_12_months, position.after_12_months, position.total) == (
+        gbp("8500000.00"),
+        gbp("2000000.00"),
+        gbp("10500000.00"),
+    )
+
+
+def test_payments_after_31_march_are_not_counted_and_overdue_amounts_are_within_12_months(seed_case):
+    _settlement, (first, second, _third) = seed_case
+    record_payment(instalment=first, amount=gbp("6500000.00"), paid_on=date(2020, 4, 30), reference="R1")
+    record_payment(instalment=second, amount=gbp("1000000.00"), paid_on=date(2021, 3, 31), reference="R2")
+    record_payment(instalment=second, amount=gbp("1000000.00"), paid_on=date(2021, 4, 1), reference="R3")
+    (only,) = year_end_position(FY_2020).settlements
+    assert (only.within_12_months, only.after_12_months) == (gbp("3000000.00"), gbp("0.00"))
+
+
+def test_the_payer_is_a_creditor_and_the_payee_a_debtor(seed_case):
+    settlement, _ = seed_case
+    forces = {fp.force: fp for fp in year_end_position(FY_2019).forces}
+    payer, payee = forces[settlement.payer], forces[settlement.payee]
+    assert (payer.creditor_within_12_months, payer.creditor_after_12_months) == (
+        gbp("8500000.00"),
+        gbp("2000000.00"),
+    )
+    assert (payer.debtor_within_12_months, payer.debtor_after_12_months) == (gbp("0.00"), gbp("0.00"))
+    assert (payee.debtor_within_12_months, payee.debtor_after_12_months) == (gbp("8500000.00"), gbp("2000000.00"))
+    assert (payee.creditor_within_12_months, payee.creditor_after_12_months) == (gbp("0.00"), gbp("0.00"))
+
+
+def test_settlements_agreed_after_31_march_or_fully_paid_are_left_out(seed_case):
+    later = SettlementFactory(cash_amount=gbp("10.00"), agreed_on=date(2020, 4, 1))
+    schedule(later, (date(2020, 5, 1), "10.00"))
+    paid = SettlementFactory(cash_amount=gbp("5.00"), agreed_on=date(2019, 4, 1))
+    (instalment,) = schedule(paid, (date(2019, 5, 1), "5.00"))
+    record_payment(instalment=instalment, amount=gbp("5.00"), paid_on=date(2019, 5, 1), reference="R1")
+    assert [p.settlement for p in year_end_position(FY_2019).settlements] == [seed_case[0]]
+    assert {p.settlement for p in year_end_position(FY_2020).settlements} == {seed_case[0], later}
+
+
+def test_force_positions_add_up_to_the_whole(seed_case):
+    settlement, _ = seed_case
+    third = ForceFactory()
+    settlement.alliance.members.add(third)
+    other = SettlementFactory(
+        alliance=settlement.alliance, payer=third, payee=settlement.payer, cash_amount=gbp("0.03")
+    )
+    schedule(other, (date(2020, 3, 31), "0.01"), (date(2022, 1, 1), "0.02"))
+    position = year_end_position(FY_2019)
+    creditors = sum((f.creditor_within_12_months + f.creditor_after_12_months for f in position.forces), gbp("0"))
+    debtors = sum((f.debtor_within_12_months + f.debtor_after_12_months for f in position.forces), gbp("0"))
+    assert creditors == debtors == position.total == sum((p.total for p in position.settlements), gbp("0"))
+    assert position.total == gbp("10500000.03")
+
+
+def test_the_position_takes_a_fixed_number_of_queries(seed_case, django_assert_max_num_queries):
+    for _ in range(5):
+        settlement = SettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
+        schedule(settlement, (date(2019, 5, 1), "40.00"), (date(2022, 5, 1), "60.00"))
+    with django_assert_max_num_queries(2):
+        position = year_end_position(FY_2019)
+        names = [
+            (p.settlement.payer.name, p.settlement.payee.name, p.settlement.alliance.name) for p in position.settlements
+        ]
+    assert len(names) == 6
