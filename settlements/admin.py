@@ -473,7 +473,11 @@ class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, AuditedAdmin):
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"
     list_select_related = ["settlement__payer", "settlement__payee", "created_by", "approved_by"]
-    readonly_fields = ["sequence", "created_by", "created_at", "approved_by", "approved_at"]
+    readonly_fields = ["settlement", "sequence", "revised_on", "created_by", "created_at", "approved_by", "approved_at"]
+
+    def has_add_permission(self, request):
+        # A revision replaces instalments, so it is made with "Revise schedule" on its settlement's page.
+        return False
 
 
 class EndsWithinFilter(admin.SimpleListFilter):

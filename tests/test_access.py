@@ -112,6 +112,8 @@ def admin_url(model: str, page: str, obj=None) -> str:
 
 # A payment is corrected by a reversal; an instalment changes only with its schedule (generate or revise).
 NEVER_DELETED = {"payment", "instalment"}
+# A schedule revision is made with "Revise schedule" on its settlement's page.
+ADDED_ELSEWHERE = {"schedulerevision"}
 
 
 def matrix(records):
@@ -123,8 +125,8 @@ def matrix(records):
         rows += [
             (admin_url(model, "changelist"), "get", VIEWERS),
             (admin_url(model, "changelist"), "post", VIEWERS),
-            (admin_url(model, "add"), "get", EDITORS),
-            (admin_url(model, "add"), "post", EDITORS),
+            (admin_url(model, "add"), "get", set() if model in ADDED_ELSEWHERE else EDITORS),
+            (admin_url(model, "add"), "post", set() if model in ADDED_ELSEWHERE else EDITORS),
             (admin_url(model, "change", obj), "get", VIEWERS),
             (admin_url(model, "change", obj), "post", change_allowed),
             (admin_url(model, "history", obj), "get", VIEWERS),
