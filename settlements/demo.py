@@ -10,12 +10,12 @@ from datetime import date, timedelta
 from django.db import transaction
 from djmoney.money import Money
 
+from . import services
 from .models import (
     Alliance,
     Force,
     HostedService,
     Instalment,
-    Payment,
     Settlement,
     SettlementAdjustment,
     TerminationNotice,
@@ -55,9 +55,9 @@ def _alliance(name: str, members, **values):
 
 
 def _schedule(settlement, rows):
-    """Instalments (number, due_on, amount, funding source, notes) and, where given, their payment."""
-    for number, due_on, amount, funding, notes, paid in rows:
-        instalment, _ = _get_or_make(
+    """Instalments (number, due_on, amount, funding source, notes), made once, then the adding-up check."""
+    for number, due_on, amount, funding, notes in rows:
+        _get_or_make(
             Instalment,
             {"settlement": settlement, "number": number, "superseded_by": None},
             due_on=due_on,
@@ -65,15 +65,13 @@ def _schedule(settlement, rows):
             funding_source=funding,
             notes=notes,
         )
-        if paid:
-            reference, paid_on, paid_amount = paid
-            _get_or_make(
-                Payment,
-                {"reference": reference},
-                instalment=instalment,
-                paid_on=paid_on,
-                amount=Money(paid_amount, "GBP"),
-            )
+    services.check_settlement_schedule(settlement)
+
+
+def _pay(settlement, number: int, reference: str, paid_on: date, amount: str):
+    """A payment on the current instalment `number`, through the payment service (idempotent by reference)."""
+    instalment = settlement.instalments.current().get(number=number)
+    services.record_payment(instalment=instalment, amount=Money(amount, "GBP"), paid_on=paid_on, reference=reference)
 
 
 def load_seed_case():
@@ -123,14 +121,26 @@ def load_seed_case():
     _schedule(
         settlement,
         [
-            (1, date(2020, 4, 30), "6000000.00", funding.EARMARKED_RESERVE, ILLUSTRATIVE,
-             ("WMP-WARKS-2020-001", date(2020, 4, 30), "6000000.00")),
-            (2, date(2021, 3, 31), "2250000.00", funding.RESERVES_AND_EFFICIENCIES, ILLUSTRATIVE,
-             ("WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")),
-            (3, date(2021, 8, 31), "2250000.00", funding.EFFICIENCY_SAVINGS, ILLUSTRATIVE,
-             ("WMP-WARKS-2021-003", date(2021, 8, 31), "2250000.00")),
+            (1, date(2020, 4, 30), "6000000.00", funding.EARMARKED_RESERVE, ILLUSTRATIVE),
+            (2, date(2021, 3, 31), "2250000.00", funding.RESERVES_AND_EFFICIENCIES, ILLUSTRATIVE),
+            (3, date(2021, 7, 31), "2250000.00", funding.EFFICIENCY_SAVINGS, ILLUSTRATIVE),
         ],
-    )  # fmt: skip
+    )
+    _pay(settlement, 1, "WMP-WARKS-2020-001", date(2020, 4, 30), "6000000.00")
+    _pay(settlement, 2, "WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")
+    if not settlement.revisions.exists():
+        services.revise_schedule(
+            settlement=settlement,
+            terms=services.ExplicitAmounts(lines=((date(2021, 8, 31), Money("2250000.00", "GBP")),)),
+            revised_on=date(2021, 6, 1),
+            reason=(
+                "Payment period renegotiated, as reported: extended from 15 to 16 months, complete by autumn "
+                "2021. The revision's date and the new due date are illustrative."
+            ),
+            decision_reference="Illustrative: variation agreed between the two forces",
+            funding_source=funding.EFFICIENCY_SAVINGS,
+        )
+    _pay(settlement, 3, "WMP-WARKS-2021-003", date(2021, 8, 31), "2250000.00")
     for service in ["Transactional services", "Forensic services", "File storage"]:
         _hosted(alliance, west_mercia, warwickshire, service, "On a service-provider basis, at no cost to West Mercia.")
     _hosted(
@@ -186,17 +196,14 @@ def load_fictional_example(today: date):
     )
     if created:
         funding = Instalment.FundingSource
-        _schedule(
-            settlement,
-            [
-                (1, today - timedelta(days=120), "308641.98", funding.EARMARKED_RESERVE, FICTIONAL,
-                 ("SV-NS-0001", today - timedelta(days=118), "308641.98")),
-                (2, today - timedelta(days=30), "308641.97", funding.EARMARKED_RESERVE, FICTIONAL,
-                 ("SV-NS-0002", today - timedelta(days=25), "100000.00")),
-                (3, today + timedelta(days=30), "308641.97", funding.EFFICIENCY_SAVINGS, FICTIONAL, None),
-                (4, today + timedelta(days=150), "308641.97", funding.EFFICIENCY_SAVINGS, FICTIONAL, None),
-            ],
-        )  # fmt: skip
+        services.confirm_schedule(
+            settlement=settlement,
+            terms=services.EvenSplit(count=4, every_months=3, first_due_on=today - timedelta(days=120)),
+            funding_source=funding.EARMARKED_RESERVE,
+            reserve_name="Transformation reserve",
+        )
+        _pay(settlement, 1, "SV-NS-0001", today - timedelta(days=118), "308641.98")
+        _pay(settlement, 2, "SV-NS-0002", today - timedelta(days=25), "100000.00")
         _hosted(alliance, north, south, "Firearms licensing", FICTIONAL, today - timedelta(days=200), 7)
         _hosted(alliance, north, south, "Custody health care", FICTIONAL, today - timedelta(days=200), 24)
     return settlement

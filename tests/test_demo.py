@@ -8,6 +8,7 @@ from djmoney.money import Money
 from settlements import models
 from settlements.demo import load_demo
 from settlements.fiscal import FinancialYear
+from settlements.services import schedule_before
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +61,25 @@ def test_the_seed_schedule_is_three_instalments_largest_first_over_two_years():
     assert sum(amounts) == 10500000
     assert amounts[0] == max(amounts)
     assert {str(i.financial_year) for i in instalments} == {"2020/21", "2021/22"}
-    assert all("Illustrative" in i.notes for i in instalments)
+    revision = seed.revisions.get()
+    assert all("Illustrative" in i.notes for i in instalments if i.introduced_by is None)
+    assert "illustrative" in revision.reason
+    assert [i.introduced_by for i in instalments] == [None, None, revision]
+
+
+def test_the_renegotiated_schedule_keeps_the_one_before_it():
+    seed, _ = load_demo(TODAY)
+    revision = seed.revisions.get()
+    before = schedule_before(revision)
+    assert [i.due_on for i in before] == [date(2020, 4, 30), date(2021, 3, 31), date(2021, 7, 31)]
+    assert seed.instalments.current().get(number=3).due_on == date(2021, 8, 31)
+
+
+def test_the_seed_case_is_paid_in_full_by_autumn_2021():
+    seed, _ = load_demo(TODAY)
+    totals = models.Instalment.objects.current().filter(settlement=seed).with_balances(date(2021, 9, 30)).totals()
+    assert totals["outstanding"] == Money("0.00", "GBP")
+    assert totals["paid"] == Money("10500000.00", "GBP")
 
 
 def test_the_seed_hosted_services_run_18_months_from_1_april_2020_at_full_cost():
