@@ -72,19 +72,23 @@ class TerminationNoticeInline(admin.TabularInline):
     fields = ["served_by", "served_on", "effective_on", "status", "notes"]
 
 
+# The terms of a hosted service, as shown on its alliance's page and on its own.
+HOSTED_TERM_FIELDS = [
+    "service",
+    "provider",
+    "recipient",
+    "starts_on",
+    "months",
+    "extension_months",
+    "ends_on",
+    "charging_basis",
+]
+
+
 class HostedServiceInline(admin.TabularInline):
     model = models.HostedService
     extra = 0
-    fields = [
-        "service",
-        "provider",
-        "recipient",
-        "starts_on",
-        "months",
-        "extension_months",
-        "ends_on",
-        "charging_basis",
-    ]
+    fields = HOSTED_TERM_FIELDS
     readonly_fields = ["ends_on"]
     fk_name = "alliance"
 
@@ -506,16 +510,4 @@ class HostedServiceAdmin(AuditedAdmin):
     date_hierarchy = "starts_on"
     list_select_related = ["provider", "recipient"]
     readonly_fields = ["ends_on"]
-    fields = [
-        "alliance",
-        "service",
-        "provider",
-        "recipient",
-        "starts_on",
-        "months",
-        "extension_months",
-        "ends_on",
-        "charging_basis",
-        "estimated_cost",
-        "notes",
-    ]
+    fields = ["alliance", *HOSTED_TERM_FIELDS, "estimated_cost", "notes"]
