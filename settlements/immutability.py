@@ -1,4 +1,6 @@
-"""Records that must not change once they count: approved settlements, paid instalments and payments.
+"""Records that must not change once they count: approved settlements and their adjustments, paid
+instalments and payments. A further adjustment may still be added to an approved settlement, as a
+recorded correction.
 
 The models' clean(), save() and delete() call these checks, so the admin, the services and plain ORM
 calls meet the same rule with the same message. Each check compares with the row as stored, so saving
@@ -74,6 +76,26 @@ def check_settlement_delete(settlement) -> None:
     if stored is not None and stored.is_approved():
         raise ImmutableRecordError(
             "This settlement is approved and cannot be deleted: it is a record of what was agreed."
+        )
+
+
+def check_adjustment_save(adjustment) -> None:
+    stored = _stored(adjustment)
+    if stored is None or not stored.settlement.is_approved():
+        return
+    changed = _changed(adjustment, stored, _all_field_names(adjustment))
+    if changed:
+        raise ImmutableRecordError(
+            f"This adjustment is part of an approved settlement, so its {', '.join(changed)} cannot change. "
+            "Record a further adjustment instead."
+        )
+
+
+def check_adjustment_delete(adjustment) -> None:
+    stored = _stored(adjustment)
+    if stored is not None and stored.settlement.is_approved():
+        raise ImmutableRecordError(
+            "This adjustment is part of an approved settlement and cannot be deleted. Record a further adjustment."
         )
 
 

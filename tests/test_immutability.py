@@ -8,9 +8,15 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from settlements.immutability import ImmutableRecordError
-from settlements.models import Instalment, Payment, Settlement
+from settlements.models import Instalment, Payment, Settlement, SettlementAdjustment
 from tests.access_helpers import SUPERUSER, form_data, make_user
-from tests.factories import ForceFactory, InstalmentFactory, PaymentFactory, SettlementFactory
+from tests.factories import (
+    ForceFactory,
+    InstalmentFactory,
+    PaymentFactory,
+    SettlementAdjustmentFactory,
+    SettlementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +235,29 @@ def test_the_admin_still_records_a_new_payment_on_an_instalment(admin):
     data = {"instalment": instalment.pk, "paid_on": "30/04/2020", "amount": "250.00", "reference": "BACS-0001"}
     assert admin.post(reverse("admin:settlements_payment_add"), data).status_code == 302
     assert instalment.payments.get().reference == "BACS-0001"
+
+
+# Adjustment
+
+
+def test_an_adjustment_of_an_approved_settlement_refuses_change_and_delete():
+    adjustment = SettlementAdjustmentFactory()
+    adjustment.amount = Money("1.00", "GBP")
+    with pytest.raises(ImmutableRecordError, match="part of an approved settlement"):
+        adjustment.save()
+    with pytest.raises(ImmutableRecordError, match="cannot be deleted"):
+        SettlementAdjustment.objects.get(pk=adjustment.pk).delete()
+
+
+def test_a_further_adjustment_may_be_added_to_an_approved_settlement():
+    adjustment = SettlementAdjustmentFactory()
+    SettlementAdjustmentFactory(settlement=adjustment.settlement, description="Further write-off")
+    assert adjustment.settlement.adjustments.count() == 2
+
+
+def test_an_adjustment_of_a_draft_settlement_may_change():
+    adjustment = SettlementAdjustmentFactory(settlement__status="draft")
+    adjustment.amount = Money("1.00", "GBP")
+    adjustment.save()
+    adjustment.refresh_from_db()
+    assert adjustment.amount == Money("1.00", "GBP")

@@ -217,7 +217,7 @@ class Instalment(models.Model):
     def __str__(self):
         return f"Instalment {self.number} of {self.settlement}"
 
-    # The issue demands that plain save()/delete() refuse too; the rule itself lives in immutability.py.
+    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
         immutability.check_instalment_save(self)
         super().save(*args, **kwargs)
@@ -278,7 +278,7 @@ class Payment(models.Model):
     def __str__(self):
         return self.reference
 
-    # The issue demands that plain save()/delete() refuse too; the rule itself lives in immutability.py.
+    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
         immutability.check_payment_save(self)
         super().save(*args, **kwargs)

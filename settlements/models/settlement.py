@@ -114,7 +114,7 @@ class Settlement(models.Model):
     def __str__(self):
         return f"{self.payer.short_name} to {self.payee.short_name}, agreed {self.agreed_on:%d/%m/%Y}"
 
-    # The issue demands that plain save()/delete() refuse too; the rule itself lives in immutability.py.
+    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
         immutability.check_settlement_save(self)
         super().save(*args, **kwargs)
@@ -165,3 +165,15 @@ class SettlementAdjustment(models.Model):
 
     def __str__(self):
         return self.description
+
+    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
+    def save(self, *args, **kwargs):
+        immutability.check_adjustment_save(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        immutability.check_adjustment_delete(self)
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        immutability.check_adjustment_save(self)
