@@ -12,7 +12,7 @@ def money_column(field: str, description: str):
     """A list column showing an amount as £10,500,000.00."""
 
     @admin.display(description=description, ordering=field)
-    def column(obj):
+    def column(model_admin, obj):
         return format_gbp(getattr(obj, field))
 
     return column
