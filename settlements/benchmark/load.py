@@ -1,0 +1,142 @@
+"""A page under concurrent load: gunicorn on loopback with production settings, driven by a thread pool."""
+
+import http.client
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
+from django.core.management.utils import get_random_secret_key
+from django.test import override_settings
+
+from .measure import percentile
+
+CLIENTS = 8
+REQUESTS = 400
+SECONDS = 20.0
+HOST = "127.0.0.1"
+
+
+def collect_static() -> None:
+    """Production settings name static files from the manifest that collectstatic writes."""
+    if isinstance(staticfiles_storage, ManifestFilesMixin):
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def session_cookie(user, secret_key: str) -> str:
+    """A signed-in session for `user`, written straight to the session store under the server's key."""
+    with override_settings(SECRET_KEY=secret_key):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def get(port: int, path: str, headers: dict) -> int:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def start_gunicorn(port: int, secret_key: str, log) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secret_key,
+        "ALLOWED_HOSTS": HOST,
+        "SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SETTINGS_MODULE": "alliance.settings",
+    }
+    workers = 2 * (os.cpu_count() or 1)
+    command = [sys.executable, "-m", "gunicorn", "alliance.wsgi:application", f"--bind={HOST}:{port}"]
+    command += [f"--workers={workers}", "--log-level=warning", f"--chdir={settings.BASE_DIR}"]
+    return subprocess.Popen(  # noqa: S603 - a fixed command line run with this interpreter
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def wait_until_ready(server: subprocess.Popen, port: int, path: str, headers: dict) -> int:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            return get(port, path, headers)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within 30 s")
+
+
+def drive(port: int, path: str, headers: dict, clients: int, requests: int, seconds: float) -> dict:
+    """`clients` threads share `requests` requests until they are done or `seconds` have passed."""
+    tickets, latencies, statuses = itertools.count(), [], []
+    deadline = time.monotonic() + seconds
+
+    def client():
+        while time.monotonic() < deadline and next(tickets) < requests:
+            started = time.perf_counter()
+            statuses.append(get(port, path, headers))
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+    elapsed = time.perf_counter() - started
+    return {
+        "clients": clients,
+        "requests": len(latencies),
+        "errors": sum(status != 200 for status in statuses),
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
+    }
+
+
+def run(label: str, path: str, user, clients=CLIENTS, requests=REQUESTS, seconds=SECONDS) -> dict:
+    """Serve the site with gunicorn, warm it up, then measure `path` under `clients` concurrent clients."""
+    collect_static()
+    secret_key = get_random_secret_key()
+    # Behind a proxy that terminates TLS, the site may expect to be told the request was secure.
+    headers = {"Cookie": session_cookie(user, secret_key), "X-Forwarded-Proto": "https"}
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        server = start_gunicorn(port, secret_key, log)
+        try:
+            try:
+                status = wait_until_ready(server, port, path, headers)
+            except RuntimeError as error:
+                log.seek(0)
+                raise RuntimeError(f"{error}: {log.read().decode()[-2000:]}") from error
+            if status != 200:
+                return {"label": label, "path": path, "note": f"gunicorn answered HTTP {status}"}
+            drive(port, path, headers, clients, clients * 2, seconds)
+            return {"label": label, "path": path, **drive(port, path, headers, clients, requests, seconds)}
+        finally:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
