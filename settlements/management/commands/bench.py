@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 
-from settlements.benchmark import explain, report, suite
+from settlements.benchmark import explain, proposals, report, suite
 
 
 def sizes(text: str) -> list[int]:
@@ -51,7 +51,8 @@ class Command(BaseCommand):
                     )
                 )
                 if options["explain"]:
-                    self.stdout.write(explain.plans())
+                    self.stdout.write(f"EXPLAIN at {size:,} instalments\n\n")
+                    self.stdout.write(explain.plans({**explain.report_queries(), **proposals.proposal_queries()}))
             if not options["keep"]:
                 suite.build.clear()
         self.stdout.write(report.markdown(figures))
