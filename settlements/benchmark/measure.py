@@ -39,6 +39,7 @@ class Result:
     peak_mb: float | None = None
     extra: bool = False
     failed: bool = False
+    streamed: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,14 +66,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
-def fetch(client: Client, url: str) -> tuple[int, int, str]:
-    """(status, lines in the body, redirect target), reading a streamed body chunk by chunk without keeping it."""
+def fetch(client: Client, url: str) -> tuple[int, int, str, bool]:
+    """(status, lines, redirect target, streamed), reading a streamed body chunk by chunk without keeping it."""
     response = client.get(url)
     if response.streaming:
         lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
     else:
         lines = response.content.count(b"\n")
-    return response.status_code, lines, response.get("Location", "")
+    return response.status_code, lines, response.get("Location", ""), response.streaming
 
 
 def resolve(page: Page) -> str | None:
@@ -92,7 +93,7 @@ def measure(client: Client, page: Page, repeat: int, csv_rows: int | None = None
     # Each request empties the query log as it starts, so the capture must start from an empty log too.
     reset_queries()
     with CaptureQueriesContext(connection) as first:
-        status, lines, location = fetch(client, url)
+        status, lines, location, streamed = fetch(client, url)
     queries = len(first.captured_queries)  # read now: the next request empties the log it reads from
     if status != 200:
         note = f"not available: HTTP {status}" + (f" to {location}" if location else "")
@@ -115,6 +116,7 @@ def measure(client: Client, page: Page, repeat: int, csv_rows: int | None = None
         queries_varied=counts != {queries},
         sql_share=timer.seconds / sum(walls),
         extra=page.extra,
+        streamed=streamed,
     )
     if page.export:
         result.rows = max(lines - 1, 0) if page.export == "csv" else csv_rows

@@ -48,7 +48,8 @@ def page_row(page: dict) -> list[str]:
         number(page["p50_ms"]),
         number(page["p95_ms"]),
         queries,
-        f"{page['sql_share']:.0%}",
+        # Rows fetched from a server-side cursor while streaming are not timed: the share is a lower bound.
+        ("≥" if page["streamed"] else "") + f"{page['sql_share']:.0%}",
         number(page["rows"]),
         number(page["rows_per_s"], 0),
         number(page["peak_mb"]),
@@ -78,6 +79,11 @@ def markdown(figures: dict) -> str:
         if run["load"]:
             columns = ["page under load", "clients", "requests", "errors", "requests/s", "p50 ms", "p95 ms"]
             keys = ["clients", "requests", "errors", "requests_per_s", "p50_ms", "p95_ms"]
-            rows = [[load["label"], *[number(load.get(k)) for k in keys]] for load in run["load"]]
+            rows = [
+                [load["label"], load["note"], "", "", "", "", ""]
+                if "note" in load
+                else [load["label"], *[number(load[k]) for k in keys]]
+                for load in run["load"]
+            ]
             lines += ["", *table(rows, columns)]
     return "\n".join(lines) + "\n"
