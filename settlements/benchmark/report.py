@@ -49,7 +49,7 @@ def page_row(page: dict) -> list[str]:
         number(page["p95_ms"]),
         queries,
         # Rows fetched from a server-side cursor while streaming are not timed: the share is a lower bound.
-        ("≥" if page["streamed"] else "") + f"{page['sql_share']:.0%}",
+        ("≥" if page.get("streamed") else "") + f"{page['sql_share']:.0%}",
         number(page["rows"]),
         number(page["rows_per_s"], 0),
         number(page["peak_mb"]),
