@@ -38,7 +38,7 @@ def test_bench_measures_every_page_it_can_reach_with_query_counts(db, tmp_path):
     assert "| Admin instalments * |" in out.getvalue()
 
 
-def test_the_admin_list_costs_the_same_queries_at_200_and_600_instalments(db, tmp_path):
+def test_every_measured_page_costs_the_same_queries_at_200_and_600_instalments(db, tmp_path):
     counts = {}
     for size in (200, 600):
         path = tmp_path / f"{size}.json"
