@@ -41,7 +41,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def session_cookie(user, secret_key: str) -> str:
+def signed_in_session(user, secret_key: str) -> SessionStore:
     """A signed-in session for `user`, written straight to the session store under the server's key."""
     with override_settings(SECRET_KEY=secret_key):
         session = SessionStore()
@@ -49,7 +49,7 @@ def session_cookie(user, secret_key: str) -> str:
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return session
 
 
 def get(port: int, path: str, headers: dict, timeout: float = TIMEOUT) -> int:
@@ -127,7 +127,8 @@ def run(label: str, path: str, user, clients=CLIENTS, requests=REQUESTS, seconds
     collect_static()
     secret_key = get_random_secret_key()
     # Behind a proxy that terminates TLS, the site may expect to be told the request was secure.
-    headers = {"Cookie": session_cookie(user, secret_key), "X-Forwarded-Proto": "https"}
+    session = signed_in_session(user, secret_key)
+    headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}", "X-Forwarded-Proto": "https"}
     port = free_port()
     with tempfile.TemporaryFile() as log:
         server = start_gunicorn(port, secret_key, log)
@@ -142,6 +143,7 @@ def run(label: str, path: str, user, clients=CLIENTS, requests=REQUESTS, seconds
                 return {"label": label, "path": path, "note": f"{warm_up['errors']} of the warm-up requests failed"}
             return {"label": label, "path": path, **drive(port, path, headers, clients, requests, seconds)}
         finally:
+            session.delete()
             server.terminate()
             try:
                 server.wait(10)

@@ -67,6 +67,7 @@ def run_size(size: int, *, seed: int, repeat: int, with_load: bool, log=print) -
         csv_rows = result.rows if page.export == "csv" else csv_rows
         log(f"  {page.label}: {result.note or f'p50 {result.p50_ms:.1f} ms'}")
         results.append(result)
+    client.logout()
     loads = []
     if with_load:
         for page, result in zip(pages(payer), results, strict=True):

@@ -31,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, help="Also write the figures as JSON to this file.")
         parser.add_argument("--no-load", action="store_true", help="Skip the concurrent load through gunicorn.")
         parser.add_argument("--explain", action="store_true", help="Print EXPLAIN of the main report queries.")
-        parser.add_argument("--keep", action="store_true", help="Leave the last size's bench rows in place.")
+        parser.add_argument("--keep", action="store_true", help="Leave the last size's rows and the bench user.")
 
     def handle(self, *args, **options):
         run_sizes = [options["size"]] if options["size"] else options["sizes"]
@@ -55,6 +55,7 @@ class Command(BaseCommand):
                     self.stdout.write(explain.plans({**explain.report_queries(), **proposals.proposal_queries()}))
             if not options["keep"]:
                 suite.build.clear()
+                suite.bench_user().delete()
         self.stdout.write(report.markdown(figures))
         if options["json"]:
             Path(options["json"]).write_text(json.dumps(figures, indent=2) + "\n")
