@@ -3,8 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+BENCH_DB ?= /tmp/alliance-bench-smoke.sqlite3
 
-.PHONY: demo test lint test-sqlite test-postgres browser-deps postgres
+.PHONY: demo test lint test-sqlite test-postgres browser-deps postgres bench-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -38,3 +39,10 @@ browser-deps:
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not answering on 127.0.0.1:5432"; exit 1
+
+# The benchmark at its smallest size on a throwaway SQLite file, so that it never breaks unnoticed.
+bench-smoke: $(VENV)/.installed
+	rm -f $(BENCH_DB)
+	DATABASE_URL=sqlite:///$(BENCH_DB) DEBUG=1 $(PY) manage.py migrate --no-input -v0
+	DATABASE_URL=sqlite:///$(BENCH_DB) DEBUG=1 $(PY) manage.py bench --size 1000 --repeat 5 --no-load
+	rm -f $(BENCH_DB)
