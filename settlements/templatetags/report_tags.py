@@ -1,7 +1,6 @@
 """Template filters for the reports."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 from settlements.models import Instalment
 from settlements.money import format_gbp, from_pence
@@ -13,15 +12,6 @@ register = template.Library()
 def gbp(value) -> str:
     """£10,500,000.00"""
     return format_gbp(value)
-
-
-@register.simple_tag
-def url_if_exists(name: str) -> str:
-    """The URL of a named route, or an empty string where this install has no such page."""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter
