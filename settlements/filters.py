@@ -104,6 +104,7 @@ class DueFilterForm(AsOfForm):
     )
     payer = force_field("Payer")
     payee = force_field("Payee")
+    force = force_field("Payer or payee")
     alliance = forms.ModelChoiceField(
         label="Alliance",
         required=False,
@@ -119,7 +120,7 @@ class DueFilterForm(AsOfForm):
         self.fields["from"] = iso_date_field("Due from")
         self.fields["to"] = iso_date_field("Due to")
         self.fields["fy"].widget.attrs.update(size=8, autocomplete="off")
-        self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "alliance"])
+        self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance"])
 
     def clean(self):
         data = super().clean()
@@ -137,6 +138,7 @@ class DueFilterForm(AsOfForm):
             statuses=tuple(data.get("status") or ()),
             payer=data.get("payer"),
             payee=data.get("payee"),
+            force=data.get("force"),
             alliance=data.get("alliance"),
         )
 

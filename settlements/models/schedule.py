@@ -120,19 +120,32 @@ class InstalmentQuerySet(models.QuerySet):
     def outstanding(self, as_of: date | None = None):
         return self.with_balances(as_of).filter(outstanding_pence__gt=0)
 
+    @staticmethod
+    def financial_year_of_due_date(prefix: str = ""):
+        """The year in which the due date's financial year starts; `prefix` reaches instalments from a relation."""
+        return ExtractYear(f"{prefix}due_on") - Case(
+            When(Q(**{f"{prefix}due_on__month__lt": 4}), then=Value(1)),
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+
     def with_financial_year(self):
         """Annotate fy_start_year: the year in which the due date's financial year starts."""
-        return self.annotate(
-            fy_start_year=ExtractYear("due_on")
-            - Case(When(Q(due_on__month__lt=4), then=Value(1)), default=Value(0), output_field=models.IntegerField())
-        )
+        return self.annotate(fy_start_year=self.financial_year_of_due_date())
 
     def totals(self) -> dict:
         """Amount, paid and outstanding over the rows (annotate with_balances first), exact to the penny."""
-        sums = self.aggregate(
-            amount=SumPence("amount_pence"), paid=SumPence("paid_pence"), outstanding=SumPence("outstanding_pence")
+        return self.count_and_totals()[1]
+
+    def count_and_totals(self) -> tuple[int, dict]:
+        """How many rows, and their totals, in one query (annotate with_balances first)."""
+        # Outstanding is amount less paid row by row, so its total is too: summing it apart would run the
+        # balance subquery a second time for every row.
+        sums = self.order_by().aggregate(
+            rows=models.Count("pk"), amount=SumPence("amount_pence"), paid=SumPence("paid_pence")
         )
-        return {key: from_pence(value) for key, value in sums.items()}
+        totals = {"amount": sums["amount"], "paid": sums["paid"], "outstanding": sums["amount"] - sums["paid"]}
+        return sums["rows"], {key: from_pence(value) for key, value in totals.items()}
 
     def totals_by(self, *fields):
         """Amount, paid and outstanding in pence for each group of `fields` (annotate with_balances first)."""

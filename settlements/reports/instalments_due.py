@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import Q
+
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
 
@@ -18,6 +20,7 @@ class DueFilters:
     statuses: tuple[str, ...] = field(default_factory=tuple)
     payer: Force | None = None
     payee: Force | None = None
+    force: Force | None = None
     alliance: Alliance | None = None
 
     def describe(self) -> list[tuple[str, str]]:
@@ -30,6 +33,7 @@ class DueFilters:
             ("Status", ", ".join(labels[s] for s in self.statuses)),
             ("Payer", self.payer and self.payer.short_name),
             ("Payee", self.payee and self.payee.short_name),
+            ("Payer or payee", self.force and self.force.short_name),
             ("Alliance", self.alliance and self.alliance.name),
         ]
         return [("As of", f"{self.as_of:%d/%m/%Y}"), *((name, value) for name, value in parts if value)]
@@ -53,6 +57,8 @@ def instalments_due(filters: DueFilters):
         rows = rows.filter(settlement__payer=filters.payer)
     if filters.payee:
         rows = rows.filter(settlement__payee=filters.payee)
+    if filters.force:
+        rows = rows.filter(Q(settlement__payer=filters.force) | Q(settlement__payee=filters.force))
     if filters.alliance:
         rows = rows.filter(settlement__alliance=filters.alliance)
     if filters.statuses:

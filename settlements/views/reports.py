@@ -37,12 +37,10 @@ def instalments_due(request):
         return exports.instalments_due_csv(rows, filename)
     if form.wants() == "xlsx":
         return exports.instalments_due_xlsx(rows, rows.totals(), filters.describe(), filename)
-    context = {
-        "form": form,
-        "filters": filters,
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "totals": rows.totals(),
-    }
+    count, totals = rows.count_and_totals()
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = count  # counted with the totals, in the same pass over the rows
+    context = {"form": form, "filters": filters, "page": paginator.get_page(request.GET.get("page")), "totals": totals}
     return render(request, "settlements/instalments_due.html", context)
 
 
