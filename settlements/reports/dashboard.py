@@ -14,14 +14,15 @@ An alliance's stage follows one rule, settlements outranking notices:
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import BigIntegerField, Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, HostedService, Instalment, Payment, Settlement, TerminationNotice
 from settlements.models.schedule import PaymentQuerySet
-from settlements.money import Pence, SumPence, from_pence
+from settlements.money import SumPence, from_pence
 
 from .grouped import GroupTotal
 from .hosted import ENDING_SOON_DAYS
@@ -239,37 +240,31 @@ def with_stages(alliances, as_of: date):
     latest_notice = TerminationNotice.objects.filter(alliance=OuterRef("pk"), served_on__lte=as_of).order_by(
         "-served_on", "-pk"
     )
-    scheduled = (
+    # One subquery per alliance works out its settled stage from the sums of its schedule; PostgreSQL computes
+    # each distinct SUM once, so the balance subquery runs once per instalment.
+    amount, paid = Sum("amount_pence"), Sum("paid_pence")
+    settled_stage = (
         instalments_in_scope(as_of)
         .filter(settlement__alliance=OuterRef("pk"))
+        .with_balances(as_of)
         .order_by()
         .values("settlement__alliance")
-        .annotate(pence=SumPence(Pence("amount")))
-        .values("pence")
-    )
-    paid = (
-        Payment.objects.made_by(as_of)
-        .filter(
-            instalment__settlement__alliance=OuterRef("pk"),
-            instalment__settlement__agreed_on__lte=as_of,
-            instalment__superseded_by__isnull=True,
+        .annotate(
+            stage=Case(
+                When(Q(GreaterThan(amount, 0), LessThanOrEqual(amount, paid)), then=Value("closed")),
+                When(GreaterThan(paid, 0), then=Value("in_payment")),
+                default=Value("settled"),
+                output_field=CharField(),
+            )
         )
-        .order_by()
-        .values("instalment__settlement__alliance")
-        .annotate(pence=SumPence(PaymentQuerySet.signed_pence()))
-        .values("pence")
+        .values("stage")
     )
-    notice = Subquery(latest_notice.values("status")[:1])
     return alliances.alias(
         has_settlement=Exists(Settlement.objects.filter(alliance=OuterRef("pk"), agreed_on__lte=as_of)),
-        stage_amount=Coalesce(Subquery(scheduled, output_field=BigIntegerField()), 0),
-        stage_paid=Coalesce(Subquery(paid, output_field=BigIntegerField()), 0),
-        notice_status=notice,
+        notice_status=Subquery(latest_notice.values("status")[:1]),
     ).annotate(
         stage=Case(
-            When(Q(has_settlement=True, stage_amount__gt=0, stage_amount__lte=F("stage_paid")), then=Value("closed")),
-            When(Q(has_settlement=True, stage_paid__gt=0), then=Value("in_payment")),
-            When(has_settlement=True, then=Value("settled")),
+            When(has_settlement=True, then=Coalesce(Subquery(settled_stage), Value("settled"))),
             *[When(notice_status=status, then=Value(stage)) for status, stage in NOTICE_STAGES.items()],
             default=Value("running"),
             output_field=CharField(),

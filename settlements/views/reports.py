@@ -36,7 +36,7 @@ def instalments_due(request):
     if form.wants() == "csv":
         return exports.instalments_due_csv(rows, filename)
     if form.wants() == "xlsx":
-        return exports.instalments_due_xlsx(rows, rows.totals(), filters.describe(), filename)
+        return exports.instalments_due_xlsx(rows, filters.describe(), filename)
     count, totals = rows.count_and_totals()
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = count  # counted with the totals, in the same pass over the rows
