@@ -214,15 +214,14 @@ YEAR_END_FORCE_HEADER = [
 
 
 def settlement_position_row(position) -> list:
-    settlement = position.settlement
     return [
-        settlement.alliance.name,
-        settlement.payer.short_name,
-        settlement.payee.short_name,
-        settlement.agreed_on,
-        position.within_12_months.amount,
-        position.after_12_months.amount,
-        position.total.amount,
+        position.alliance_name,
+        position.payer.short_name,
+        position.payee.short_name,
+        position.agreed_on,
+        decimal_pence(position.within_pence),
+        decimal_pence(position.after_pence),
+        decimal_pence(position.within_pence + position.after_pence),
         "GBP",
     ]
 

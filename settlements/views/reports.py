@@ -13,6 +13,7 @@ from settlements.reports.year_end import year_end_position
 from settlements.roles import viewer_required
 
 PAGE_SIZE = 50
+YEAR_END_PAGE_SIZE = 100
 
 
 def refused(form) -> HttpResponseBadRequest:
@@ -60,7 +61,8 @@ def year_end(request):
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
         return exports.year_end_xlsx(position, filters, filename)
-    return render(request, "settlements/year_end.html", {"form": form, "position": position})
+    page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "settlements/year_end.html", {"form": form, "position": position, "page": page})
 
 
 @viewer_required
