@@ -110,7 +110,10 @@ class DueFilterForm(AsOfForm):
         required=False,
         queryset=Alliance.objects.order_by("name"),
         empty_label="Any alliance",
-        error_messages={"invalid_choice": "No alliance has the id “%(value)s”: choose one from the list."},
+        # An id box, not a list of every alliance: thousands of options would cost more than the report itself.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"}),
+        help_text="Its id, as in the address of its admin page.",
+        error_messages={"invalid_choice": "No alliance has the id “%(value)s”."},
     )
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2020/21.")
 

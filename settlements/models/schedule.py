@@ -135,17 +135,28 @@ class InstalmentQuerySet(models.QuerySet):
 
     def totals(self) -> dict:
         """Amount, paid and outstanding over the rows (annotate with_balances first), exact to the penny."""
-        return self.count_and_totals()[1]
-
-    def count_and_totals(self) -> tuple[int, dict]:
-        """How many rows, and their totals, in one query (annotate with_balances first)."""
         # Outstanding is amount less paid row by row, so its total is too: summing it apart would run the
         # balance subquery a second time for every row.
-        sums = self.order_by().aggregate(
-            rows=models.Count("pk"), amount=SumPence("amount_pence"), paid=SumPence("paid_pence")
+        sums = self.order_by().aggregate(amount=SumPence("amount_pence"), paid=SumPence("paid_pence"))
+        return self._totals(sums["amount"], sums["paid"])
+
+    def count_and_totals(self, as_of: date | None) -> tuple[int, dict]:
+        """How many rows, and their totals with payments made by `as_of`, in two queries that scan rather than probe.
+
+        The rows' count and amount come from the instalments alone, what was paid from joining their payments:
+        at 100,000 instalments about half the time of summing the per-row balance subquery.
+        """
+        sums = self.order_by().aggregate(rows=models.Count("pk"), amount=SumPence(Pence("amount")))
+        paid = (
+            Payment.objects.made_by(as_of)
+            .filter(instalment__in=self.order_by().values("pk"))
+            .aggregate(pence=SumPence(PaymentQuerySet.signed_pence()))
         )
-        totals = {"amount": sums["amount"], "paid": sums["paid"], "outstanding": sums["amount"] - sums["paid"]}
-        return sums["rows"], {key: from_pence(value) for key, value in totals.items()}
+        return sums["rows"], self._totals(sums["amount"], paid["pence"])
+
+    @staticmethod
+    def _totals(amount: int, paid: int) -> dict:
+        return {"amount": from_pence(amount), "paid": from_pence(paid), "outstanding": from_pence(amount - paid)}
 
     def totals_by(self, *fields):
         """Amount, paid and outstanding in pence for each group of `fields` (annotate with_balances first)."""

@@ -38,7 +38,7 @@ def instalments_due(request):
         return exports.instalments_due_csv(rows, filename)
     if form.wants() == "xlsx":
         return exports.instalments_due_xlsx(rows, filters.describe(), filename)
-    count, totals = rows.count_and_totals()
+    count, totals = rows.count_and_totals(filters.as_of)
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = count  # counted with the totals, in the same pass over the rows
     context = {"form": form, "filters": filters, "page": paginator.get_page(request.GET.get("page")), "totals": totals}
