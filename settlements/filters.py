@@ -104,7 +104,7 @@ class DueFilterForm(AsOfForm):
     )
     payer = force_field("Payer")
     payee = force_field("Payee")
-    force = force_field("Payer or payee")
+    force = force_field("Force on either side")
     alliance = forms.ModelChoiceField(
         label="Alliance",
         required=False,

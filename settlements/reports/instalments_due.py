@@ -33,7 +33,7 @@ class DueFilters:
             ("Status", ", ".join(labels[s] for s in self.statuses)),
             ("Payer", self.payer and self.payer.short_name),
             ("Payee", self.payee and self.payee.short_name),
-            ("Payer or payee", self.force and self.force.short_name),
+            ("Force on either side", self.force and self.force.short_name),
             ("Alliance", self.alliance and self.alliance.name),
         ]
         return [("As of", f"{self.as_of:%d/%m/%Y}"), *((name, value) for name, value in parts if value)]
