@@ -39,11 +39,14 @@ class DueFilters:
         return [("As of", f"{self.as_of:%d/%m/%Y}"), *((name, value) for name, value in parts if value)]
 
 
-def instalments_due(filters: DueFilters):
-    """Matching current instalments, annotated with balances and status, sorted by due date."""
+def instalments_due(filters: DueFilters, *, every_row: bool = False):
+    """Matching current instalments, annotated with balances and status, sorted by due date.
+
+    `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page.
+    """
+    current = Instalment.objects.current()
     rows = (
-        Instalment.objects.current()
-        .with_status(filters.as_of)
+        (current.with_status_grouped(filters.as_of) if every_row else current.with_status(filters.as_of))
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .order_by("due_on", "settlement__payer__short_name", "settlement_id", "number")
     )

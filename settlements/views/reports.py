@@ -32,12 +32,12 @@ def instalments_due(request):
             return refused(form)
         return render(request, "settlements/instalments_due.html", {"form": form}, status=400)
     filters = form.to_filters()
-    rows = due_report(filters)
     filename = f"instalments-due-{filters.as_of.isoformat()}"
     if form.wants() == "csv":
-        return exports.instalments_due_csv(rows, filename)
+        return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
-        return exports.instalments_due_xlsx(rows, filters.describe(), filename)
+        return exports.instalments_due_xlsx(due_report(filters, every_row=True), filters.describe(), filename)
+    rows = due_report(filters)
     count, totals = rows.count_and_totals(filters.as_of)
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = count  # counted with the totals, in the same pass over the rows
