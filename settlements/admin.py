@@ -379,6 +379,8 @@ class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin)
     search_fields = ["settlement__alliance__name", "settlement__payer__name", "settlement__payee__name", "notes"]
     date_hierarchy = "due_on"
     list_select_related = ["settlement__payer", "settlement__payee"]
+    # A filtered list would otherwise count every instalment as well as the matching ones ("N of M").
+    show_full_result_count = False
     readonly_fields = ["financial_year", "paid", "outstanding", "status", "introduced_by", "superseded_by"]
     inlines = [PaymentInline]
     amount_column = money_column("amount", "amount")

@@ -5,18 +5,19 @@ other tools ignore it.
 """
 
 import csv
+from copy import copy
 from datetime import date
 from decimal import Decimal
-from io import BytesIO
+from io import BytesIO, StringIO
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
-from settlements.money import from_pence
 
 BOM = "\ufeff"
 CHUNK_SIZE = 2000
@@ -36,28 +37,42 @@ class Echo:
         return value
 
 
-def funding(instalment: Instalment) -> str:
-    label = instalment.get_funding_source_display()
-    return f"{label}: {instalment.reserve_name}" if instalment.reserve_name else label
+# The due report's columns as read from the database: plain tuples, no model instances or Money objects.
+DUE_COLUMNS = (
+    "settlement__alliance__name", "settlement__payer__short_name", "settlement__payee__short_name", "number",
+    "due_on", "amount_pence", "paid_pence", "outstanding_pence", "status", "funding_source", "reserve_name",
+)  # fmt: skip
+FUNDING_LABELS = dict(Instalment.FundingSource.choices)
+LINES_PER_CHUNK = 1000
 
 
-def due_values(row: Instalment) -> list:
-    """One instalment as typed values: dates as dates, amounts as Decimals."""
-    settlement = row.settlement
-    return [
-        settlement.alliance.name,
-        settlement.payer.short_name,
-        settlement.payee.short_name,
-        row.number,
-        row.due_on,
-        str(FinancialYear.for_date(row.due_on)),
-        from_pence(row.amount_pence).amount,
-        "GBP",
-        from_pence(row.paid_pence).amount,
-        from_pence(row.outstanding_pence).amount,
-        row.status,
-        funding(row),
-    ]
+def funding_label(source: str, reserve_name: str) -> str:
+    label = FUNDING_LABELS.get(source, source)
+    return f"{label}: {reserve_name}" if reserve_name else label
+
+
+def plain_pence(pence: int) -> str:
+    """Whole pence as a plain decimal, as the CSV gives amounts: 1050000000 -> "10500000.00"."""
+    pounds, pennies = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}{pounds}.{pennies:02d}"
+
+
+def decimal_pence(pence: int) -> Decimal:
+    """Whole pence as an exact Decimal of pounds with two places."""
+    return Decimal(pence).scaleb(-2)
+
+
+class FinancialYears(dict):
+    """The financial year's name of each due date, worked out once per date."""
+
+    def __missing__(self, day: date) -> str:
+        self[day] = name = str(FinancialYear.for_date(day))
+        return name
+
+
+def due_tuples(rows):
+    """The report's rows as tuples of DUE_COLUMNS, fetched in chunks from a server-side cursor."""
+    return rows.values_list(*DUE_COLUMNS).iterator(chunk_size=CHUNK_SIZE)
 
 
 def as_text(values: list) -> list:
@@ -66,11 +81,32 @@ def as_text(values: list) -> list:
 
 
 def due_csv_lines(rows):
-    """The CSV text of the due report, line by line, starting with the byte-order mark and header."""
-    writer = csv.writer(Echo())
-    yield BOM + writer.writerow(DUE_HEADER)
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        yield writer.writerow(as_text(due_values(row)))
+    """The CSV text of the due report, about LINES_PER_CHUNK lines a piece, starting with the BOM and header."""
+    buffer = StringIO()
+    writer = csv.writer(buffer)
+    years = FinancialYears()
+    buffer.write(BOM)
+    writer.writerow(DUE_HEADER)
+    chunk = []
+    for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
+        chunk.append((
+            alliance, payer, payee, number, due_on.isoformat(), years[due_on], plain_pence(amount), "GBP",
+            plain_pence(paid), plain_pence(outstanding), status, funding_label(source, reserve),
+        ))  # fmt: skip
+        if len(chunk) == LINES_PER_CHUNK:
+            writer.writerows(chunk)
+            chunk.clear()
+            yield drain(buffer)
+    writer.writerows(chunk)
+    yield drain(buffer)
+
+
+def drain(buffer: StringIO) -> str:
+    """What was written to the buffer since last drained."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def csv_response(lines, filename: str) -> StreamingHttpResponse:
@@ -100,6 +136,34 @@ def styled(sheet, value, number_format: str | None = None, bold: bool = False) -
     return cell
 
 
+class CellMaker:
+    """Cells of a write-only sheet whose style is looked up once and then copied, not set cell by cell."""
+
+    def __init__(self, sheet):
+        self.sheet = sheet
+        self.date_style = styled(sheet, None, DATE_FORMAT)._style
+        self.money_style = styled(sheet, None, MONEY_FORMAT)._style
+
+    def _cell(self, value, style) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        cell._style = copy(style)
+        return cell
+
+    def date(self, value: date) -> WriteOnlyCell:
+        return self._cell(value, self.date_style)
+
+    def money(self, value: Decimal) -> WriteOnlyCell:
+        return self._cell(value, self.money_style)
+
+    def text(self, value: str):
+        """Text stays text: a value Excel would read as a formula or an error code is marked as a string."""
+        if value.startswith("=") or value in ERROR_CODES:
+            cell = WriteOnlyCell(self.sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+
 def start_sheet(workbook: Workbook, title: str, heading: str, filters: list[tuple[str, str]], header: list[str]):
     """A sheet whose heading, filters and as-of date sit above a frozen header row."""
     sheet = workbook.create_sheet(title)
@@ -113,19 +177,28 @@ def start_sheet(workbook: Workbook, title: str, heading: str, filters: list[tupl
     return sheet
 
 
-def instalments_due_xlsx(rows, totals: dict, filters: list[tuple[str, str]], filename: str) -> HttpResponse:
+def instalments_due_xlsx(rows, filters: list[tuple[str, str]], filename: str) -> HttpResponse:
+    """Every row, then a totals row summed from the same rows as they are written."""
     workbook = Workbook(write_only=True)
     sheet = start_sheet(workbook, "Instalments due", "Instalments due", filters, DUE_HEADER)
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        sheet.append(formatted_row(sheet, due_values(row)))
+    make, years = CellMaker(sheet), FinancialYears()
+    total_amount = total_paid = 0
+    for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
+        total_amount += amount
+        total_paid += paid
+        sheet.append((
+            make.text(alliance), make.text(payer), make.text(payee), number, make.date(due_on), years[due_on],
+            make.money(decimal_pence(amount)), "GBP", make.money(decimal_pence(paid)),
+            make.money(decimal_pence(outstanding)), status, make.text(funding_label(source, reserve)),
+        ))  # fmt: skip
     sheet.append(
         [
             styled(sheet, "Total", bold=True),
             *[None] * 5,
-            styled(sheet, totals["amount"].amount, MONEY_FORMAT, bold=True),
+            styled(sheet, decimal_pence(total_amount), MONEY_FORMAT, bold=True),
             "GBP",
-            styled(sheet, totals["paid"].amount, MONEY_FORMAT, bold=True),
-            styled(sheet, totals["outstanding"].amount, MONEY_FORMAT, bold=True),
+            styled(sheet, decimal_pence(total_paid), MONEY_FORMAT, bold=True),
+            styled(sheet, decimal_pence(total_amount - total_paid), MONEY_FORMAT, bold=True),
         ]
     )
     return xlsx_response(workbook, filename)
@@ -141,15 +214,14 @@ YEAR_END_FORCE_HEADER = [
 
 
 def settlement_position_row(position) -> list:
-    settlement = position.settlement
     return [
-        settlement.alliance.name,
-        settlement.payer.short_name,
-        settlement.payee.short_name,
-        settlement.agreed_on,
-        position.within_12_months.amount,
-        position.after_12_months.amount,
-        position.total.amount,
+        position.alliance_name,
+        position.payer.short_name,
+        position.payee.short_name,
+        position.agreed_on,
+        decimal_pence(position.within_pence),
+        decimal_pence(position.after_pence),
+        decimal_pence(position.within_pence + position.after_pence),
         "GBP",
     ]
 

@@ -104,12 +104,16 @@ class DueFilterForm(AsOfForm):
     )
     payer = force_field("Payer")
     payee = force_field("Payee")
+    force = force_field("Force on either side")
     alliance = forms.ModelChoiceField(
         label="Alliance",
         required=False,
         queryset=Alliance.objects.order_by("name"),
         empty_label="Any alliance",
-        error_messages={"invalid_choice": "No alliance has the id “%(value)s”: choose one from the list."},
+        # An id box, not a list of every alliance: thousands of options would cost more than the report itself.
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"}),
+        help_text="Its id, as in the address of its admin page.",
+        error_messages={"invalid_choice": "No alliance has the id “%(value)s”."},
     )
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2020/21.")
 
@@ -119,7 +123,7 @@ class DueFilterForm(AsOfForm):
         self.fields["from"] = iso_date_field("Due from")
         self.fields["to"] = iso_date_field("Due to")
         self.fields["fy"].widget.attrs.update(size=8, autocomplete="off")
-        self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "alliance"])
+        self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance"])
 
     def clean(self):
         data = super().clean()
@@ -137,6 +141,7 @@ class DueFilterForm(AsOfForm):
             statuses=tuple(data.get("status") or ()),
             payer=data.get("payer"),
             payee=data.get("payee"),
+            force=data.get("force"),
             alliance=data.get("alliance"),
         )
 

@@ -7,9 +7,10 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from settlements.fiscal import FinancialYear
+from settlements.models import Alliance
 from settlements.money import format_gbp
-from settlements.reports.dashboard import NEXT_DUE_LIMIT, stage_of
-from settlements.reports.grouped import GroupTotal
+from settlements.reports.dashboard import LIST_LIMIT, NEXT_DUE_LIMIT, instalments_in_scope, stage_of, with_stages
+from settlements.reports.grouped import GroupTotal, balances_by
 from tests import factories
 from tests.scenarios import AS_OF, World, build_world, gbp
 
@@ -102,6 +103,44 @@ def test_every_overdue_instalment_is_listed_with_a_link_to_its_settlement(admin_
     assert [i.pk for i in board.overdue] == expected
     for row in board.overdue:
         assert reverse("admin:settlements_settlement_change", args=[row.settlement_id]) in response.text
+
+
+def test_only_the_oldest_overdue_instalments_are_listed_with_a_count_and_a_link_to_all(admin_client):
+    settlement = factories.SettlementFactory()
+    rows = [
+        factories.InstalmentFactory(settlement=settlement, number=n, due_on=date(2020, 5, 1) + timedelta(n))
+        for n in range(1, LIST_LIMIT + 4)
+    ]
+    factories.PaymentFactory(instalment=rows[0])
+    response = dashboard(admin_client, as_of="2021-01-01")
+    board = response.context["board"]
+    assert [i.pk for i in board.overdue] == [i.pk for i in rows[1 : LIST_LIMIT + 1]]
+    assert board.overdue_count == LIST_LIMIT + 2
+    assert f"All {LIST_LIMIT + 2} overdue instalments" in response.text
+    assert f'{reverse("instalments_due")}?as_of=2021-01-01&amp;status=overdue"' in response.text
+    force = settlement.payer.short_name
+    html = dashboard(admin_client, as_of="2021-01-01", force=force).text
+    assert f"status=overdue&amp;force={force.replace(' ', '%20')}" in html
+
+
+def test_alliances_are_counted_by_stage_and_only_the_most_recent_are_listed(admin_client, world):
+    for n in range(LIST_LIMIT):
+        factories.AllianceFactory(name=f"Later alliance {n}", starts_on=date(2021, 1, 1) + timedelta(n))
+    board = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"]
+    assert [a.alliance.name for a in board.alliances] == [f"Later alliance {n}" for n in reversed(range(LIST_LIMIT))]
+    counts = {item.stage: item.count for item in board.stage_counts}
+    assert counts == {"in_payment": 2, "notice_served": 1, "running": LIST_LIMIT}
+    assert board.alliance_count == Alliance.objects.count()
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, date(2020, 5, 1), date(2021, 1, 20), date(2030, 1, 1)])
+def test_stages_worked_out_in_the_database_follow_the_stage_rule(world, as_of):
+    balances = balances_by(instalments_in_scope(as_of), as_of, "settlement__alliance")
+    for alliance in with_stages(Alliance.objects.all(), as_of):
+        notice = alliance.notices.filter(served_on__lte=as_of).order_by("-served_on", "-pk").first()
+        settled = alliance.settlements.filter(agreed_on__lte=as_of).count()
+        expected = stage_of(notice and notice.status, settled, balances.get((alliance.pk,)))
+        assert alliance.stage == expected
 
 
 def test_next_instalments_are_the_soonest_unpaid_ones_from_the_date(admin_client, world):

@@ -39,6 +39,8 @@ def matching(world: World, as_of: date, keep) -> list:
         ({"payee": "Northshire"}, lambda w, i: i.settlement.payee.short_name == "Northshire"),
         ({"payer": "Southdale", "fy": "2021/22"}, lambda w, i: i.settlement.payer.short_name == "Southdale"
          and i.due_on in FinancialYear(2021)),
+        ({"force": "Northshire", "status": "overdue"}, lambda w, i: "Northshire" in
+         {i.settlement.payer.short_name, i.settlement.payee.short_name} and w.status(i, AS_OF) == "overdue"),
     ],
 )  # fmt: skip
 def test_the_due_report_filters_and_totals_every_matching_row(admin_client, world, params, keep):

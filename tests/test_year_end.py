@@ -1,9 +1,10 @@
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from settlements.fiscal import FinancialYear
-from settlements.money import gbp
+from settlements.money import format_gbp, gbp
 from settlements.reports.year_end import year_end_position
 from settlements.services import ExplicitAmounts, confirm_schedule, record_payment
 from tests.factories import ForceFactory, SettlementFactory
@@ -102,3 +103,19 @@ def test_the_position_takes_a_fixed_number_of_queries(seed_case, django_assert_m
             (p.settlement.payer.name, p.settlement.payee.name, p.settlement.alliance.name) for p in position.settlements
         ]
     assert len(names) == 6
+
+
+def test_the_page_lists_settlements_a_page_at_a_time_with_totals_of_all(admin_client, seed_case, monkeypatch):
+    monkeypatch.setattr("settlements.views.reports.YEAR_END_PAGE_SIZE", 2)
+    for _ in range(2):
+        settlement = SettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
+        schedule(settlement, (date(2019, 5, 1), "40.00"), (date(2022, 5, 1), "60.00"))
+    position = year_end_position(FY_2019)
+    first = admin_client.get(reverse("year_end"), {"fy": str(FY_2019)})
+    second = admin_client.get(reverse("year_end"), {"fy": str(FY_2019), "page": 2})
+    assert [p.settlement_id for p in first.context["page"]] == [p.settlement_id for p in position.settlements[:2]]
+    assert [p.settlement_id for p in second.context["page"]] == [position.settlements[2].settlement_id]
+    assert "1 to 2 of 3" in first.text and "Total of all 3" in first.text
+    assert format_gbp(position.total) in first.text and format_gbp(position.total) in second.text
+    csv_lines = b"".join(admin_client.get(reverse("year_end"), {"fy": str(FY_2019), "format": "csv"}).streaming_content)
+    assert csv_lines.count(b"\n") == 1 + 3

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.utils import get_random_secret_key
 from django.test import override_settings
 from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from .measure import percentile
 
@@ -41,12 +42,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def user_backend() -> str:
+    """The first backend that can load a signed-in user (django-axes' comes first and only checks sign-ins)."""
+    return next(path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user"))
+
+
 def signed_in_session(user, secret_key: str) -> SessionStore:
     """A signed-in session for `user`, written straight to the session store under the server's key."""
     with override_settings(SECRET_KEY=secret_key):
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[BACKEND_SESSION_KEY] = user_backend()
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
     return session

@@ -105,34 +105,79 @@ class InstalmentQuerySet(models.QuerySet):
             Q(superseded_by__isnull=True) | Q(superseded_by__sequence__gte=revision.sequence),
         )
 
+    @staticmethod
+    def status_on(as_of: date) -> Case:
+        """The status on `as_of` from the balances: paid, overdue (due before that day), part_paid or upcoming."""
+        return Case(
+            When(outstanding_pence__lte=0, then=Value(Instalment.Status.PAID)),
+            When(due_on__lt=as_of, then=Value(Instalment.Status.OVERDUE)),
+            When(paid_pence__gt=0, then=Value(Instalment.Status.PART_PAID)),
+            default=Value(Instalment.Status.UPCOMING),
+            output_field=models.CharField(),
+        )
+
     def with_status(self, as_of: date):
         """Balances plus the status on `as_of`: paid, overdue (due before that day), part_paid or upcoming."""
-        return self.with_balances(as_of).annotate(
-            status=Case(
-                When(outstanding_pence__lte=0, then=Value(Instalment.Status.PAID)),
-                When(due_on__lt=as_of, then=Value(Instalment.Status.OVERDUE)),
-                When(paid_pence__gt=0, then=Value(Instalment.Status.PART_PAID)),
-                default=Value(Instalment.Status.UPCOMING),
-                output_field=models.CharField(),
-            )
+        return self.with_balances(as_of).annotate(status=self.status_on(as_of))
+
+    def with_status_grouped(self, as_of: date):
+        """The same balances and status from the payments joined and grouped per instalment, for reading every row.
+
+        PostgreSQL runs the balance subquery of `with_status` once for each expression that uses it (three to
+        four a row); here the sum is computed once per instalment in one pass: at 100,000 instalments a full
+        export reads in about a third of the time. Do not sum these annotations again: they are aggregates.
+        """
+        paid = Coalesce(
+            models.Sum(PaymentQuerySet.signed_pence("payments__"), filter=Q(payments__paid_on__lte=as_of)),
+            0,
+            output_field=models.BigIntegerField(),
+        )
+        return (
+            self.annotate(amount_pence=Pence("amount"), paid_pence=paid)
+            .annotate(outstanding_pence=F("amount_pence") - F("paid_pence"))
+            .annotate(status=self.status_on(as_of))
         )
 
     def outstanding(self, as_of: date | None = None):
         return self.with_balances(as_of).filter(outstanding_pence__gt=0)
 
+    @staticmethod
+    def financial_year_of_due_date(prefix: str = ""):
+        """The year in which the due date's financial year starts; `prefix` reaches instalments from a relation."""
+        return ExtractYear(f"{prefix}due_on") - Case(
+            When(Q(**{f"{prefix}due_on__month__lt": 4}), then=Value(1)),
+            default=Value(0),
+            output_field=models.IntegerField(),
+        )
+
     def with_financial_year(self):
         """Annotate fy_start_year: the year in which the due date's financial year starts."""
-        return self.annotate(
-            fy_start_year=ExtractYear("due_on")
-            - Case(When(Q(due_on__month__lt=4), then=Value(1)), default=Value(0), output_field=models.IntegerField())
-        )
+        return self.annotate(fy_start_year=self.financial_year_of_due_date())
 
     def totals(self) -> dict:
         """Amount, paid and outstanding over the rows (annotate with_balances first), exact to the penny."""
-        sums = self.aggregate(
-            amount=SumPence("amount_pence"), paid=SumPence("paid_pence"), outstanding=SumPence("outstanding_pence")
+        # Outstanding is amount less paid row by row, so its total is too: summing it apart would run the
+        # balance subquery a second time for every row.
+        sums = self.order_by().aggregate(amount=SumPence("amount_pence"), paid=SumPence("paid_pence"))
+        return self._totals(sums["amount"], sums["paid"])
+
+    def count_and_totals(self, as_of: date | None) -> tuple[int, dict]:
+        """How many rows, and their totals with payments made by `as_of`, in two queries that scan rather than probe.
+
+        The rows' count and amount come from the instalments alone, what was paid from joining their payments:
+        at 100,000 instalments about half the time of summing the per-row balance subquery.
+        """
+        sums = self.order_by().aggregate(rows=models.Count("pk"), amount=SumPence(Pence("amount")))
+        paid = (
+            Payment.objects.made_by(as_of)
+            .filter(instalment__in=self.order_by().values("pk"))
+            .aggregate(pence=SumPence(PaymentQuerySet.signed_pence()))
         )
-        return {key: from_pence(value) for key, value in sums.items()}
+        return sums["rows"], self._totals(sums["amount"], paid["pence"])
+
+    @staticmethod
+    def _totals(amount: int, paid: int) -> dict:
+        return {"amount": from_pence(amount), "paid": from_pence(paid), "outstanding": from_pence(amount - paid)}
 
     def totals_by(self, *fields):
         """Amount, paid and outstanding in pence for each group of `fields` (annotate with_balances first)."""

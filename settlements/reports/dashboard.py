@@ -12,19 +12,25 @@ An alliance's stage follows one rule, settlements outranking notices:
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
-from settlements.models import Alliance, Force, HostedService, Instalment, Settlement, TerminationNotice
+from settlements.models import Alliance, Force, HostedService, Instalment, Payment, Settlement, TerminationNotice
+from settlements.models.schedule import PaymentQuerySet
 from settlements.money import SumPence, from_pence
 
-from .grouped import GroupTotal, balances_by
+from .grouped import GroupTotal
 from .hosted import ENDING_SOON_DAYS
 
 NEXT_DUE_LIMIT = 10
+# The dashboard lists only this many overdue instalments, hosted services and alliances, with counts of all:
+# its cost must not grow with the data; the reports list everything.
+LIST_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,16 @@ class AllianceStage:
 
 
 @dataclass(frozen=True)
+class StageCount:
+    stage: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return AllianceStage.LABELS[self.stage]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     as_of: date
     force: Force | None
@@ -72,11 +88,26 @@ class Dashboard:
     headlines: list[Headline]
     next_due: list[Instalment]
     overdue: list[Instalment]
+    overdue_count: int
     years: list[YearFigures]
     hosted_running: list[HostedService]
     hosted_ending: list[HostedService]
+    hosted_running_count: int
+    hosted_ending_count: int
     alliances: list[AllianceStage]
+    alliance_count: int
+    stage_counts: list[StageCount]
     is_empty: bool
+
+
+@dataclass(frozen=True)
+class YearSums:
+    """One financial year's sums in pence: amount, paid, and what is overdue (outstanding and how many)."""
+
+    amount: int = 0
+    paid: int = 0
+    overdue: int = 0
+    overdue_count: int = 0
 
 
 def settlements_in_scope(as_of: date):
@@ -88,39 +119,73 @@ def instalments_in_scope(as_of: date, force: Force | None = None):
     return rows.filter(Q(settlement__payer=force) | Q(settlement__payee=force)) if force else rows
 
 
-def headline(label: str, as_of: date, settlements, instalments) -> Headline:
+def year_sums(instalments, as_of: date) -> dict[int, YearSums]:
+    """{fy_start_year: YearSums} in two grouped queries: one over the instalments, one over their payments.
+
+    Paid is summed by joining the payments rather than per instalment, and the balance subquery runs only for
+    instalments already due (the overdue figures), so that each row is read once.
+    """
+    due_before = Q(due_on__lt=as_of)
+    scheduled = (
+        instalments.with_balances(as_of)
+        .with_financial_year()
+        .order_by()
+        .values("fy_start_year")
+        .annotate(
+            amount=SumPence("amount_pence"),
+            overdue=SumPence(Greatest("outstanding_pence", Value(0)), filter=due_before),
+            overdue_count=Count("pk", filter=due_before & Q(outstanding_pence__gt=0)),
+        )
+    )
+    paid = (
+        Payment.objects.made_by(as_of)
+        .filter(instalment__in=instalments.order_by().values("pk"))
+        .order_by()
+        .values(fy_start_year=Instalment.objects.financial_year_of_due_date("instalment__"))
+        .annotate(paid=SumPence(PaymentQuerySet.signed_pence()))
+    )
+    paid_by_year = {row["fy_start_year"]: row["paid"] for row in paid}
+    return {
+        row["fy_start_year"]: YearSums(
+            row["amount"], paid_by_year.get(row["fy_start_year"], 0), row["overdue"], row["overdue_count"]
+        )
+        for row in scheduled
+    }
+
+
+def headline(label: str, as_of: date, settlements, by_year: dict[int, YearSums]) -> Headline:
     """Agreed (cash, and non-cash adjustments), paid, outstanding, due this financial year and overdue."""
-    fy = FinancialYear.for_date(as_of)
     agreed = settlements.with_headline().aggregate(cash=SumPence("cash_pence"), non_cash=SumPence("adjustments_pence"))
-    overall = instalments.with_balances(as_of).totals()
-    this_year = instalments.in_financial_year(fy).with_balances(as_of).totals()
-    overdue = instalments.with_status(as_of).filter(status=Instalment.Status.OVERDUE).totals()
+    this_year = by_year.get(FinancialYear.for_date(as_of).start_year, YearSums())
+    amount = sum(year.amount for year in by_year.values())
+    paid = sum(year.paid for year in by_year.values())
     return Headline(
         label=label,
         agreed=from_pence(agreed["cash"]),
         non_cash=from_pence(agreed["non_cash"]),
-        paid=overall["paid"],
-        outstanding=overall["outstanding"],
-        due_this_year=this_year["amount"],
-        due_this_year_outstanding=this_year["outstanding"],
-        overdue=overdue["outstanding"],
+        paid=from_pence(paid),
+        outstanding=from_pence(amount - paid),
+        due_this_year=from_pence(this_year.amount),
+        due_this_year_outstanding=from_pence(this_year.amount - this_year.paid),
+        overdue=from_pence(sum(year.overdue for year in by_year.values())),
     )
 
 
-def headlines(as_of: date, force: Force | None) -> list[Headline]:
+def headlines(as_of: date, force: Force | None, by_year: dict[int, YearSums]) -> list[Headline]:
+    """One headline for everything (from the years' sums already made), or two for a force."""
     settlements, instalments = settlements_in_scope(as_of), instalments_in_scope(as_of)
     if force is None:
-        return [headline("All settlements", as_of, settlements, instalments)]
+        return [headline("All settlements", as_of, settlements, by_year)]
     return [
         headline(f"{force.short_name} pays", as_of, settlements.filter(payer=force),
-                 instalments.filter(settlement__payer=force)),
+                 year_sums(instalments.filter(settlement__payer=force), as_of)),
         headline(f"{force.short_name} is owed", as_of, settlements.filter(payee=force),
-                 instalments.filter(settlement__payee=force)),
+                 year_sums(instalments.filter(settlement__payee=force), as_of)),
     ]  # fmt: skip
 
 
 def due_lists(as_of: date, force: Force | None) -> tuple[list[Instalment], list[Instalment]]:
-    """The next instalments still to pay (at most NEXT_DUE_LIMIT) and every overdue one."""
+    """The next instalments still to pay and the oldest overdue ones, each walking the due-date index."""
     rows = (
         instalments_in_scope(as_of, force)
         .with_status(as_of)
@@ -128,66 +193,118 @@ def due_lists(as_of: date, force: Force | None) -> tuple[list[Instalment], list[
         .order_by("due_on", "settlement_id", "number")
     )
     next_due = rows.filter(due_on__gte=as_of, outstanding_pence__gt=0)[:NEXT_DUE_LIMIT]
-    return list(next_due), list(rows.filter(status=Instalment.Status.OVERDUE))
+    overdue = rows.filter(due_on__lt=as_of, outstanding_pence__gt=0)[:LIST_LIMIT]
+    return list(next_due), list(overdue)
 
 
-def years(as_of: date, force: Force | None) -> list[YearFigures]:
+def years(by_year: dict[int, YearSums]) -> list[YearFigures]:
     """Instalments by financial year: amount, paid and outstanding as of the date."""
-    by_year = balances_by(instalments_in_scope(as_of, force).with_financial_year(), as_of, "fy_start_year")
-    return [YearFigures(FinancialYear(year), balance) for (year,), balance in sorted(by_year.items())]
+    return [
+        YearFigures(FinancialYear(year), GroupTotal(from_pence(sums.amount), from_pence(sums.paid)))
+        for year, sums in sorted(by_year.items())
+    ]
 
 
-def hosted(as_of: date, force: Force | None) -> tuple[list[HostedService], list[HostedService]]:
-    services = HostedService.objects.select_related("provider", "recipient")
+def hosted(as_of: date, force: Force | None) -> tuple[list[HostedService], list[HostedService], dict]:
+    """The running services ending soonest and those ending within 90 days (at most LIST_LIMIT each), and counts."""
+    services = HostedService.objects.select_related("provider", "recipient").order_by("ends_on", "service", "pk")
     if force:
         services = services.filter(Q(provider=force) | Q(recipient=force))
-    return list(services.running(as_of)), list(services.ending_within(as_of, ENDING_SOON_DAYS))
+    soon = as_of + timedelta(days=ENDING_SOON_DAYS)
+    counts = services.running(as_of).aggregate(running=Count("pk"), ending=Count("pk", filter=Q(ends_on__lte=soon)))
+    running = list(services.running(as_of)[:LIST_LIMIT])
+    return running, [service for service in running if service.ends_on <= soon], counts
 
 
 def stage_of(notice_status: str | None, settlement_count: int, balance: GroupTotal | None) -> str:
-    """The rule in the module docstring."""
+    """The rule in the module docstring, for one alliance; `with_stages` is the same rule in the database."""
     if settlement_count:
         if balance and balance.amount.amount > 0 and balance.outstanding.amount <= 0:
             return "closed"
         if balance and balance.paid.amount > 0:
             return "in_payment"
         return "settled"
-    return {
-        TerminationNotice.Status.SERVED: "notice_served",
-        TerminationNotice.Status.DISPUTED: "under_review",
-        TerminationNotice.Status.UNDER_REVIEW: "under_review",
-        TerminationNotice.Status.SETTLED: "settled",
-    }.get(notice_status, "running")
+    return NOTICE_STAGES.get(notice_status, "running")
 
 
-def alliance_stages(as_of: date, force: Force | None) -> list[AllianceStage]:
+NOTICE_STAGES = {
+    TerminationNotice.Status.SERVED: "notice_served",
+    TerminationNotice.Status.DISPUTED: "under_review",
+    TerminationNotice.Status.UNDER_REVIEW: "under_review",
+    TerminationNotice.Status.SETTLED: "settled",
+}
+
+
+def with_stages(alliances, as_of: date):
+    """Annotate each alliance's stage as of the date, by the rule of `stage_of`, computed in the database."""
     latest_notice = TerminationNotice.objects.filter(alliance=OuterRef("pk"), served_on__lte=as_of).order_by(
         "-served_on", "-pk"
     )
-    alliances = Alliance.objects.annotate(
+    # One subquery per alliance works out its settled stage from the sums of its schedule; PostgreSQL computes
+    # each distinct SUM once, so the balance subquery runs once per instalment.
+    amount, paid = Sum("amount_pence"), Sum("paid_pence")
+    settled_stage = (
+        instalments_in_scope(as_of)
+        .filter(settlement__alliance=OuterRef("pk"))
+        .with_balances(as_of)
+        .order_by()
+        .values("settlement__alliance")
+        .annotate(
+            stage=Case(
+                When(Q(GreaterThan(amount, 0), LessThanOrEqual(amount, paid)), then=Value("closed")),
+                When(GreaterThan(paid, 0), then=Value("in_payment")),
+                default=Value("settled"),
+                output_field=CharField(),
+            )
+        )
+        .values("stage")
+    )
+    return alliances.alias(
+        has_settlement=Exists(Settlement.objects.filter(alliance=OuterRef("pk"), agreed_on__lte=as_of)),
         notice_status=Subquery(latest_notice.values("status")[:1]),
-        settlement_count=Count("settlements", filter=Q(settlements__agreed_on__lte=as_of)),
-    ).order_by("name")
+    ).annotate(
+        stage=Case(
+            When(has_settlement=True, then=Coalesce(Subquery(settled_stage), Value("settled"))),
+            *[When(notice_status=status, then=Value(stage)) for status, stage in NOTICE_STAGES.items()],
+            default=Value("running"),
+            output_field=CharField(),
+        )
+    )
+
+
+def alliance_stages(as_of: date, force: Force | None) -> tuple[list[AllianceStage], list[StageCount]]:
+    """The most recent alliances (at most LIST_LIMIT) with their stages, and how many alliances are at each stage."""
+    alliances = Alliance.objects.all()
     if force:
         alliances = alliances.filter(pk__in=force.alliances.values("pk"))
-    balances = balances_by(instalments_in_scope(as_of), as_of, "settlement__alliance")
-    return [AllianceStage(a, stage_of(a.notice_status, a.settlement_count, balances.get((a.pk,)))) for a in alliances]
+    staged = with_stages(alliances, as_of)
+    counts = {row["stage"]: row["count"] for row in staged.order_by().values("stage").annotate(count=Count("pk"))}
+    recent = staged.order_by("-starts_on", "name")[:LIST_LIMIT]
+    listed = [AllianceStage(alliance, alliance.stage) for alliance in recent]
+    return listed, [StageCount(stage, counts[stage]) for stage in AllianceStage.LABELS if stage in counts]
 
 
 def dashboard(as_of: date, force: Force | None = None) -> Dashboard:
+    by_year = year_sums(instalments_in_scope(as_of, force), as_of)
     next_due, overdue = due_lists(as_of, force)
-    running, ending = hosted(as_of, force)
-    stages = alliance_stages(as_of, force)
+    running, ending, hosted_counts = hosted(as_of, force)
+    stages, stage_counts = alliance_stages(as_of, force)
+    alliance_count = sum(item.count for item in stage_counts)
     return Dashboard(
         as_of=as_of,
         force=force,
         financial_year=FinancialYear.for_date(as_of),
-        headlines=headlines(as_of, force),
+        headlines=headlines(as_of, force, by_year),
         next_due=next_due,
         overdue=overdue,
-        years=years(as_of, force),
+        overdue_count=sum(year.overdue_count for year in by_year.values()),
+        years=years(by_year),
         hosted_running=running,
         hosted_ending=ending,
+        hosted_running_count=hosted_counts["running"],
+        hosted_ending_count=hosted_counts["ending"],
         alliances=stages,
-        is_empty=force is None and not stages,
+        alliance_count=alliance_count,
+        stage_counts=stage_counts,
+        is_empty=force is None and not alliance_count,
     )

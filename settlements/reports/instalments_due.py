@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import Q
+
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
 
@@ -18,6 +20,7 @@ class DueFilters:
     statuses: tuple[str, ...] = field(default_factory=tuple)
     payer: Force | None = None
     payee: Force | None = None
+    force: Force | None = None
     alliance: Alliance | None = None
 
     def describe(self) -> list[tuple[str, str]]:
@@ -30,16 +33,20 @@ class DueFilters:
             ("Status", ", ".join(labels[s] for s in self.statuses)),
             ("Payer", self.payer and self.payer.short_name),
             ("Payee", self.payee and self.payee.short_name),
+            ("Force on either side", self.force and self.force.short_name),
             ("Alliance", self.alliance and self.alliance.name),
         ]
         return [("As of", f"{self.as_of:%d/%m/%Y}"), *((name, value) for name, value in parts if value)]
 
 
-def instalments_due(filters: DueFilters):
-    """Matching current instalments, annotated with balances and status, sorted by due date."""
+def instalments_due(filters: DueFilters, *, every_row: bool = False):
+    """Matching current instalments, annotated with balances and status, sorted by due date.
+
+    `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page.
+    """
+    current = Instalment.objects.current()
     rows = (
-        Instalment.objects.current()
-        .with_status(filters.as_of)
+        (current.with_status_grouped(filters.as_of) if every_row else current.with_status(filters.as_of))
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .order_by("due_on", "settlement__payer__short_name", "settlement_id", "number")
     )
@@ -53,6 +60,8 @@ def instalments_due(filters: DueFilters):
         rows = rows.filter(settlement__payer=filters.payer)
     if filters.payee:
         rows = rows.filter(settlement__payee=filters.payee)
+    if filters.force:
+        rows = rows.filter(Q(settlement__payer=filters.force) | Q(settlement__payee=filters.force))
     if filters.alliance:
         rows = rows.filter(settlement__alliance=filters.alliance)
     if filters.statuses:

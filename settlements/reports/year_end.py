@@ -1,7 +1,7 @@
 """The year-end position: at 31 March, what each settlement leaves owed within and after 12 months."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
@@ -17,15 +17,48 @@ WITHIN, AFTER = 0, 1
 
 @dataclass(frozen=True)
 class SettlementPosition:
-    """One settlement's position at 31 March: a creditor of the payer and a debtor of the payee."""
+    """One settlement's position at 31 March: a creditor of the payer and a debtor of the payee.
 
-    settlement: Settlement
-    within_12_months: Money
-    after_12_months: Money
+    It carries what the report shows, read in the grouped query; `settlement` loads the model itself (one query).
+    """
+
+    settlement_id: int
+    agreed_on: date
+    alliance_name: str
+    payer: Force
+    payee: Force
+    within_pence: int
+    after_pence: int
+
+    @property
+    def within_12_months(self) -> Money:
+        return from_pence(self.within_pence)
+
+    @property
+    def after_12_months(self) -> Money:
+        return from_pence(self.after_pence)
 
     @property
     def total(self) -> Money:
-        return self.within_12_months + self.after_12_months
+        return from_pence(self.within_pence + self.after_pence)
+
+    loader: "SettlementLoader" = field(repr=False, compare=False, default=None)
+
+    @property
+    def settlement(self) -> Settlement:
+        return self.loader[self.settlement_id]
+
+
+class SettlementLoader(dict):
+    """The positions' settlements, all read in one query the first time any of them is asked for."""
+
+    def __init__(self, pks):
+        super().__init__()
+        self.pks = pks
+
+    def __missing__(self, pk: int) -> Settlement:
+        self.update(Settlement.objects.select_related("payer", "payee", "alliance").in_bulk(self.pks))
+        return self[pk]
 
 
 @dataclass(frozen=True)
@@ -48,8 +81,19 @@ class YearEndPosition:
     total: Money
 
 
-def outstanding_by_horizon(as_at: date, horizon: date) -> dict[int, list[int]]:
-    """Pence outstanding at `as_at` per settlement: [due on or before `horizon`, due after it]."""
+SETTLEMENT_COLUMNS = (
+    "settlement", "settlement__agreed_on", "settlement__alliance__name",
+    "settlement__payer", "settlement__payer__name", "settlement__payer__short_name",
+    "settlement__payee", "settlement__payee__name", "settlement__payee__short_name",
+)  # fmt: skip
+FORCE_FIELDS = ["id", "name", "short_name"]
+
+
+def outstanding_by_horizon(as_at: date, horizon: date) -> dict[tuple, list[int]]:
+    """Pence outstanding at `as_at` per settlement: [due on or before `horizon`, due after it].
+
+    Keyed by SETTLEMENT_COLUMNS: one grouped query gives everything the report shows.
+    """
     rows = (
         Instalment.objects.current()
         .filter(settlement__agreed_on__lte=as_at)
@@ -60,28 +104,30 @@ def outstanding_by_horizon(as_at: date, horizon: date) -> dict[int, list[int]]:
             )
         )
         .order_by()
-        .values("settlement", "horizon")
+        .values(*SETTLEMENT_COLUMNS, "horizon")
         .annotate(outstanding=SumPence("outstanding_pence"))
+        .values_list(*SETTLEMENT_COLUMNS, "horizon", "outstanding")
     )
     pence = defaultdict(lambda: [0, 0])
-    for row in rows:
-        pence[row["settlement"]][row["horizon"]] += row["outstanding"]
-    return {pk: split for pk, split in pence.items() if any(split)}
+    for *settlement, horizon_index, outstanding in rows:
+        pence[tuple(settlement)][horizon_index] += outstanding
+    return {key: split for key, split in pence.items() if any(split)}
 
 
 def year_end_position(fy: FinancialYear) -> YearEndPosition:
     """The position at the end of `fy`, counting payments on or before its 31 March; two queries."""
     as_at = fy.end
     pence = outstanding_by_horizon(as_at, fy.next().end)
-    settlements = (
-        Settlement.objects.filter(agreed_on__lte=as_at)
-        .select_related("payer", "payee", "alliance")
-        .order_by("agreed_on", "pk")
-    )
+    # The forces as read with the sums (id, name, short name); any other field loads on demand.
+    forces = {}
+    for key in pence:
+        for pk, name, short_name in (key[3:6], key[6:9]):
+            if pk not in forces:
+                forces[pk] = Force.from_db("default", FORCE_FIELDS, (pk, name, short_name))
+    loader = SettlementLoader([key[0] for key in pence])
     positions = [
-        SettlementPosition(s, from_pence(pence[s.pk][WITHIN]), from_pence(pence[s.pk][AFTER]))
-        for s in settlements
-        if s.pk in pence
+        SettlementPosition(key[0], key[1], key[2], forces[key[3]], forces[key[6]], *pence[key], loader=loader)
+        for key in sorted(pence, key=lambda key: (key[1], key[0]))
     ]
     within = sum(split[WITHIN] for split in pence.values())
     after = sum(split[AFTER] for split in pence.values())
@@ -89,21 +135,20 @@ def year_end_position(fy: FinancialYear) -> YearEndPosition:
         financial_year=fy,
         as_at=as_at,
         settlements=positions,
-        forces=_force_positions(positions, pence),
+        forces=_force_positions(positions),
         within_12_months=from_pence(within),
         after_12_months=from_pence(after),
         total=from_pence(within + after),
     )
 
 
-def _force_positions(positions: list[SettlementPosition], pence: dict[int, list[int]]) -> list[ForcePosition]:
+def _force_positions(positions: list[SettlementPosition]) -> list[ForcePosition]:
     forces, owes, owed = {}, defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
     for position in positions:
-        settlement, split = position.settlement, pence[position.settlement.pk]
-        forces[settlement.payer_id], forces[settlement.payee_id] = settlement.payer, settlement.payee
-        for index in (WITHIN, AFTER):
-            owes[settlement.payer_id][index] += split[index]
-            owed[settlement.payee_id][index] += split[index]
+        forces[position.payer.pk], forces[position.payee.pk] = position.payer, position.payee
+        for index, value in ((WITHIN, position.within_pence), (AFTER, position.after_pence)):
+            owes[position.payer.pk][index] += value
+            owed[position.payee.pk][index] += value
     return [
         ForcePosition(
             force=force,

@@ -13,6 +13,7 @@ from settlements.reports.year_end import year_end_position
 from settlements.roles import viewer_required
 
 PAGE_SIZE = 50
+YEAR_END_PAGE_SIZE = 100
 
 
 def refused(form) -> HttpResponseBadRequest:
@@ -31,18 +32,16 @@ def instalments_due(request):
             return refused(form)
         return render(request, "settlements/instalments_due.html", {"form": form}, status=400)
     filters = form.to_filters()
-    rows = due_report(filters)
     filename = f"instalments-due-{filters.as_of.isoformat()}"
     if form.wants() == "csv":
-        return exports.instalments_due_csv(rows, filename)
+        return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
-        return exports.instalments_due_xlsx(rows, rows.totals(), filters.describe(), filename)
-    context = {
-        "form": form,
-        "filters": filters,
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "totals": rows.totals(),
-    }
+        return exports.instalments_due_xlsx(due_report(filters, every_row=True), filters.describe(), filename)
+    rows = due_report(filters)
+    count, totals = rows.count_and_totals(filters.as_of)
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = count  # counted with the totals, in the same pass over the rows
+    context = {"form": form, "filters": filters, "page": paginator.get_page(request.GET.get("page")), "totals": totals}
     return render(request, "settlements/instalments_due.html", context)
 
 
@@ -62,7 +61,8 @@ def year_end(request):
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
         return exports.year_end_xlsx(position, filters, filename)
-    return render(request, "settlements/year_end.html", {"form": form, "position": position})
+    page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "settlements/year_end.html", {"form": form, "position": position, "page": page})
 
 
 @viewer_required
