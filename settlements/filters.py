@@ -94,6 +94,22 @@ class HostedFilterForm(AsOfForm):
         self.fields["as_of"].help_text = "YYYY-MM-DD; today if empty. Months remaining count from it."
 
 
+# Beyond this many alliances the filter takes an id: a longer list costs more to send than the report itself.
+ALLIANCES_LISTED = 200
+
+
+class AllianceWidget(forms.Select):
+    """A list of alliance names while they are few, an id box beyond; read only when the page is drawn."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        names = list(Alliance.objects.order_by("name").values_list("pk", "name")[: ALLIANCES_LISTED + 1])
+        if len(names) > ALLIANCES_LISTED:
+            box = forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"})
+            return box.render(name, value, attrs, renderer)
+        self.choices = [("", "Any alliance"), *names]
+        return super().render(name, value, attrs, renderer)
+
+
 class DueFilterForm(AsOfForm):
     status = forms.MultipleChoiceField(
         label="Status",
@@ -110,9 +126,8 @@ class DueFilterForm(AsOfForm):
         required=False,
         queryset=Alliance.objects.order_by("name"),
         empty_label="Any alliance",
-        # An id box, not a list of every alliance: thousands of options would cost more than the report itself.
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"}),
-        help_text="Its id, as in the address of its admin page.",
+        widget=AllianceWidget,
+        help_text="Where there are too many to list, its id, as in the address of its admin page.",
         error_messages={"invalid_choice": "No alliance has the id “%(value)s”."},
     )
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2020/21.")

@@ -201,3 +201,16 @@ def test_a_bad_hosted_services_date_says_so(admin_client):
     response = admin_client.get(reverse("hosted_services"), {"as_of": "2021-02-30"})
     assert response.status_code == 400
     assert "Enter a real date as YYYY-MM-DD" in response.text
+
+
+def test_the_alliance_filter_lists_alliances_by_name_while_they_are_few(admin_client, world):
+    html = due(admin_client).content.decode()
+    alliance = world.alliances["wmwa"]
+    assert f'<option value="{alliance.pk}">West Mercia and Warwickshire</option>' in html
+
+
+def test_the_alliance_filter_takes_an_id_once_there_are_too_many_to_list(admin_client, world, monkeypatch):
+    monkeypatch.setattr("settlements.filters.ALLIANCES_LISTED", 2)
+    html = due(admin_client, alliance=world.alliances["nssd"].pk).content.decode()
+    assert '<select name="alliance"' not in html
+    assert f'<input type="text" name="alliance" value="{world.alliances["nssd"].pk}"' in html
