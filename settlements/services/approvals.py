@@ -43,13 +43,7 @@ def approve_settlement(*, settlement: Settlement, approved_by, as_of: datetime |
         noun="settlement",
     )
     settlement.status = Settlement.Status.APPROVED
-    settlement.approved_by = approved_by
-    settlement.approved_at = as_of or timezone.now()
-    settlement.full_clean()
-    settlement._history_user = approved_by
-    settlement._change_reason = "Approved"
-    settlement.save()
-    return settlement
+    return _stamp_approval(settlement, approved_by, as_of)
 
 
 @transaction.atomic
@@ -65,10 +59,15 @@ def approve_schedule_revision(*, revision: ScheduleRevision, approved_by, as_of:
         allowed=roles.can_approve_schedule_revision(approved_by),
         noun="schedule revision",
     )
-    revision.approved_by = approved_by
-    revision.approved_at = as_of or timezone.now()
-    revision.full_clean()
-    revision._history_user = approved_by
-    revision._change_reason = "Approved"
-    revision.save()
-    return revision
+    return _stamp_approval(revision, approved_by, as_of)
+
+
+def _stamp_approval(record, approved_by, as_of: datetime | None):
+    """Record who approved and when, with "Approved" as the reason in the record's history."""
+    record.approved_by = approved_by
+    record.approved_at = as_of or timezone.now()
+    record.full_clean()
+    record._history_user = approved_by
+    record._change_reason = "Approved"
+    record.save()
+    return record
