@@ -15,6 +15,12 @@ from settlements.money import Pence, SumPence, from_pence, money_field, validate
 from .settlement import Settlement
 
 
+class ScheduleRevisionQuerySet(models.QuerySet):
+    def approved(self):
+        """Revisions that count: approved by a second person."""
+        return self.filter(approved_at__isnull=False)
+
+
 class ScheduleRevision(models.Model):
     """A renegotiated schedule: it replaces the unpaid instalments of a settlement."""
 
@@ -34,6 +40,8 @@ class ScheduleRevision(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     history = HistoricalRecords()
+
+    objects = ScheduleRevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["settlement", "sequence"]
@@ -78,6 +86,22 @@ class InstalmentQuerySet(models.QuerySet):
     def current(self):
         """The schedule in force: instalments no revision has replaced."""
         return self.filter(superseded_by__isnull=True)
+
+    def in_force(self, as_of: date, *, include_pending: bool = False):
+        """The schedules as they stood on `as_of`: the one home of what counts in a figure as at a date.
+
+        A settlement counts once approved and agreed on or before `as_of`. An approved revision takes effect on
+        its date: the instalments it introduced count from that day, the ones it replaced until the day before.
+        `include_pending` adds draft settlements and revisions awaiting approval, as if they were approved.
+        """
+        settlements = Settlement.objects.all() if include_pending else Settlement.objects.approved()
+        revisions = ScheduleRevision.objects.all() if include_pending else ScheduleRevision.objects.approved()
+        effective = revisions.filter(revised_on__lte=as_of)
+        return self.filter(
+            Q(introduced_by__isnull=True) | Q(introduced_by__in=effective.values("pk")),
+            ~Q(superseded_by__in=effective.values("pk")) | Q(superseded_by__isnull=True),
+            settlement__in=settlements.filter(agreed_on__lte=as_of).values("pk"),
+        )
 
     def in_financial_year(self, fy: FinancialYear):
         return self.filter(due_on__range=(fy.start, fy.end))
