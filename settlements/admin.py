@@ -16,7 +16,7 @@ from .admin_history import AuditedAdmin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
-from .reports.balances import instalment_balances
+from .reports.balances import current_schedule
 
 
 def money_column(field: str, description: str):
@@ -50,6 +50,23 @@ class FinancialYearFilter(admin.SimpleListFilter):
         except ValueError:
             return queryset.none()
         return queryset.filter(**{f"{self.date_field}__range": (fy.start, fy.end)})
+
+
+class ApprovalFilter(admin.SimpleListFilter):
+    """Approved, or awaiting approval, as the model's own manager says: the reports link here."""
+
+    title = "approval"
+    parameter_name = "approval"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting", "Awaiting approval"), ("approved", "Approved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting":
+            return queryset.awaiting_approval()
+        if self.value() == "approved":
+            return queryset.approved()
+        return queryset
 
 
 class AgreedInFinancialYearFilter(FinancialYearFilter):
@@ -188,7 +205,7 @@ def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
             "status": models.Instalment.Status(i.status).label,
             "stays": i.pk in kept,
         }
-        for i in instalment_balances(as_of=as_of, settlement=settlement).order_by("due_on", "number")
+        for i in current_schedule(settlement=settlement, as_of=as_of).order_by("due_on", "number")
     ]
 
 
@@ -196,7 +213,7 @@ def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
 class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmin):
     change_form_template = "admin/settlements/settlement/change_form.html"
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
-    list_filter = ["status", "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
+    list_filter = [ApprovalFilter, "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
     search_fields = ["alliance__name", "payer__name", "payee__name", "notes"]
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
@@ -476,6 +493,7 @@ class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
 @admin.register(models.ScheduleRevision)
 class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, AuditedAdmin):
     list_display = ["__str__", "revised_on", "decision_reference", "created_by", "approved_by"]
+    list_filter = [ApprovalFilter]
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"
     list_select_related = ["settlement__payer", "settlement__payee", "created_by", "approved_by"]

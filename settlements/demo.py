@@ -5,17 +5,21 @@ Where the public record is silent (exact dates, the instalment split, payment re
 values are illustrative and say so in their notes; unknown amounts stay empty.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from djmoney.money import Money
 
-from . import services
+from . import roles, services
 from .models import (
     Alliance,
     Force,
     HostedService,
     Instalment,
+    ScheduleRevision,
     Settlement,
     SettlementAdjustment,
     TerminationNotice,
@@ -66,6 +70,31 @@ def _schedule(settlement, rows):
             notes=notes,
         )
     services.check_settlement_schedule(settlement)
+
+
+def _record_keeper(username: str, role: str, first_name: str):
+    """A person named in the demo's history who cannot sign in (no usable password), holding `role`."""
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"first_name": first_name, "last_name": "(demo, illustrative)"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _revise_and_approve(settlement, **revision):
+    """The settlement's revision, entered by one person and approved by another (maker-checker) at noon on its
+    own date, so that it counts from that day."""
+    saved = settlement.revisions.first()
+    if saved is None:
+        entered_by = _record_keeper("demo.editor", roles.FINANCE_EDITOR, "Demo editor")
+        saved = services.revise_schedule(settlement=settlement, created_by=entered_by, **revision)
+    if not ScheduleRevision.objects.approved().filter(pk=saved.pk).exists():
+        approved_by = _record_keeper("demo.approver", roles.FINANCE_APPROVER, "Demo approver")
+        noon = datetime.combine(saved.revised_on, time(12), tzinfo=ZoneInfo("Europe/London"))
+        services.approve_schedule_revision(revision=saved, approved_by=approved_by, as_of=noon)
 
 
 def _pay(settlement, number: int, reference: str, paid_on: date, amount: str):
@@ -128,18 +157,17 @@ def load_seed_case():
     )
     _pay(settlement, 1, "WMP-WARKS-2020-001", date(2020, 4, 30), "6000000.00")
     _pay(settlement, 2, "WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")
-    if not settlement.revisions.exists():
-        services.revise_schedule(
-            settlement=settlement,
-            terms=services.ExplicitAmounts(lines=((date(2021, 8, 31), Money("2250000.00", "GBP")),)),
-            revised_on=date(2021, 6, 1),
-            reason=(
-                "Payment period renegotiated, as reported: extended from 15 to 16 months, complete by autumn "
-                "2021. The revision's date and the new due date are illustrative."
-            ),
-            decision_reference="Illustrative: variation agreed between the two forces",
-            funding_source=funding.EFFICIENCY_SAVINGS,
-        )
+    _revise_and_approve(
+        settlement,
+        terms=services.ExplicitAmounts(lines=((date(2021, 8, 31), Money("2250000.00", "GBP")),)),
+        revised_on=date(2021, 6, 1),
+        reason=(
+            "Payment period renegotiated, as reported: extended from 15 to 16 months, complete by autumn "
+            "2021. The revision's date and the new due date are illustrative."
+        ),
+        decision_reference="Illustrative: variation agreed between the two forces",
+        funding_source=funding.EFFICIENCY_SAVINGS,
+    )
     _pay(settlement, 3, "WMP-WARKS-2021-003", date(2021, 8, 31), "2250000.00")
     for service in ["Transactional services", "Forensic services", "File storage"]:
         _hosted(alliance, west_mercia, warwickshire, service, "On a service-provider basis, at no cost to West Mercia.")

@@ -109,6 +109,12 @@ def drain(buffer: StringIO) -> str:
     return text
 
 
+def filename(report: str, as_of: date, include_pending: bool) -> str:
+    """The export's name without extension; it says when drafts and pending requests are counted, since a CSV's
+    header row stays the same either way."""
+    return f"{report}-{as_of.isoformat()}{'-including-awaiting-approval' if include_pending else ''}"
+
+
 def csv_response(lines, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'

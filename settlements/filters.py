@@ -1,7 +1,9 @@
 """Forms that read the filters of the dashboard and the reports from the query string."""
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
@@ -33,11 +35,32 @@ def iso_date_field(label: str, help_text: str = "For example 2021-03-31.") -> fo
     )
 
 
+def include_pending_field() -> forms.BooleanField:
+    """The one way to count what awaits approval; off unless ticked."""
+    return forms.BooleanField(
+        label="Include drafts and requests awaiting approval",
+        required=False,
+        help_text="Counted as if approved. Left out, they are shown apart.",
+    )
+
+
 class ForceChoiceField(forms.ModelChoiceField):
     """A force chosen by its short name, as the reports name forces."""
 
     def label_from_instance(self, obj):
         return obj.short_name
+
+
+class ListedOnce(BaseChoiceIterator):
+    """A field's choices read from the database once, however many fields of the form list them."""
+
+    def __init__(self, field: forms.ModelChoiceField):
+        self.field, self.listed = field, None
+
+    def __iter__(self):
+        if self.listed is None:
+            self.listed = list(iter(ModelChoiceIterator(self.field)))  # iter(): list() would count them first
+        yield from self.listed
 
 
 def force_field(label: str) -> ForceChoiceField:
@@ -84,6 +107,7 @@ class AsOfForm(forms.Form):
 
 class DashboardFilterForm(AsOfForm):
     force = force_field("From the point of view of")
+    include_pending = include_pending_field()
 
 
 class HostedFilterForm(AsOfForm):
@@ -131,6 +155,7 @@ class DueFilterForm(AsOfForm):
         error_messages={"invalid_choice": "No alliance has the id “%(value)s”."},
     )
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2020/21.")
+    include_pending = include_pending_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,7 +163,12 @@ class DueFilterForm(AsOfForm):
         self.fields["from"] = iso_date_field("Due from")
         self.fields["to"] = iso_date_field("Due to")
         self.fields["fy"].widget.attrs.update(size=8, autocomplete="off")
-        self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance"])
+        forces = ListedOnce(self.fields["payer"])
+        for name in ("payer", "payee", "force"):
+            self.fields[name].widget.choices = forces
+        self.order_fields(
+            ["as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance", "include_pending"]
+        )
 
     def clean(self):
         data = super().clean()
@@ -158,11 +188,13 @@ class DueFilterForm(AsOfForm):
             payee=data.get("payee"),
             force=data.get("force"),
             alliance=data.get("alliance"),
+            include_pending=bool(data.get("include_pending")),
         )
 
 
 class YearEndFilterForm(forms.Form):
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2019/20.")
+    include_pending = include_pending_field()
     table = forms.ChoiceField(
         choices=[("settlements", "By settlement"), ("forces", "By force")],
         required=False,

@@ -1,7 +1,7 @@
 """A small world of settlements for the report tests, and plain-Python sums to check the reports against."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from djmoney.money import Money
@@ -107,8 +107,14 @@ def build_world() -> World:
     pay(j2, date(2021, 3, 1), "0.01")
     instalment(s3, 1, date(2021, 7, 1), "100.00")
 
+    # Approved and dated on the day of the agreement, so that what it replaced counts in no figure on any date.
     revision = ScheduleRevision.objects.create(
-        settlement=s1, sequence=1, revised_on=date(2020, 9, 1), reason="Spread over 16 months", decision_reference="D1"
+        settlement=s1,
+        sequence=1,
+        revised_on=s1.agreed_on,
+        reason="Spread over 16 months",
+        decision_reference="D1",
+        approved_at=datetime(2020, 3, 30, 12, tzinfo=UTC),
     )
     world.superseded.append(
         factories.InstalmentFactory(

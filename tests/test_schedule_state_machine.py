@@ -4,6 +4,8 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, settings
@@ -28,9 +30,11 @@ from settlements.reports.balances import (
     settlement_balance,
 )
 from settlements.reports.year_end import year_end_position
+from settlements.roles import FINANCE_APPROVER
 from settlements.services import (
     EvenSplit,
     ExplicitAmounts,
+    approve_schedule_revision,
     confirm_schedule,
     record_payment,
     reverse_payment,
@@ -83,6 +87,8 @@ class ScheduleMachine(RuleBasedStateMachine):
     @initialize(pence=st.integers(min_value=1, max_value=100_000_000_000_00))
     def agree(self, pence):
         self.settlement = SettlementFactory(cash_amount=from_pence(pence), agreed_on=AGREED)
+        self.approver = get_user_model().objects.create_user(f"approver{counter['examples']}")
+        self.approver.groups.add(Group.objects.get(name=FINANCE_APPROVER))
 
     def current(self):
         return list(self.settlement.instalments.current().order_by("number"))
@@ -173,7 +179,7 @@ class ScheduleMachine(RuleBasedStateMachine):
         revised_on = self.last_revised_on + timedelta(days=data.draw(st.integers(0, 200), label="revised after"))
         before = [(i.pk, i.amount) for i in kept]
         try:
-            revise_schedule(
+            revision = revise_schedule(
                 settlement=self.settlement,
                 terms=terms,
                 revised_on=revised_on,
@@ -184,6 +190,7 @@ class ScheduleMachine(RuleBasedStateMachine):
             too_many = isinstance(terms, EvenSplit) and terms.count > remainder
             assert not replaceable or too_many
         else:
+            approve_schedule_revision(revision=revision, approved_by=self.approver)  # so that it counts from its date
             self.last_revised_on = revised_on
             assert [(i.pk, i.amount) for i in split_schedule(self.settlement)[0]][: len(before)] == before
 

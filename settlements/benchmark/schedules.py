@@ -1,7 +1,7 @@
 """Write settlements and what hangs off them: adjustments, revisions, instalments, payments, hosted services."""
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from settlements import models
 
@@ -50,6 +50,8 @@ def write_revisions(pairs) -> dict:
             revised_on=p.revised_on,
             reason="Payment period extended by agreement",
             decision_reference=f"Bench variation {s.pk}",
+            # Approved on its own date, so that it counts from then like a revision approved through the services.
+            approved_at=datetime.combine(p.revised_on, time(12), tzinfo=UTC),
         )
         for s, p in pairs
         if p.revised_on

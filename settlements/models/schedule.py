@@ -20,6 +20,15 @@ class ScheduleRevisionQuerySet(models.QuerySet):
         """Revisions that count: approved by a second person."""
         return self.filter(approved_at__isnull=False)
 
+    def awaiting_approval(self):
+        """Revisions entered and not yet approved; they change no figure unless asked for."""
+        return self.filter(approved_at__isnull=True)
+
+    def in_force(self, as_of: date, *, include_pending: bool = False):
+        """Revisions in effect on `as_of`: counted (pending ones too when `include_pending`) and dated by then."""
+        counted = self.approved() | self.awaiting_approval() if include_pending else self.approved()
+        return counted.filter(revised_on__lte=as_of)
+
 
 class ScheduleRevision(models.Model):
     """A renegotiated schedule: it replaces the unpaid instalments of a settlement."""
@@ -84,7 +93,10 @@ class PaymentQuerySet(models.QuerySet):
 
 class InstalmentQuerySet(models.QuerySet):
     def current(self):
-        """The schedule in force: instalments no revision has replaced."""
+        """The schedule as it stands now, pending revisions included: for the writes that change it.
+
+        Figures as at a date count `in_force(as_of)` instead.
+        """
         return self.filter(superseded_by__isnull=True)
 
     def in_force(self, as_of: date, *, include_pending: bool = False):
@@ -94,13 +106,12 @@ class InstalmentQuerySet(models.QuerySet):
         its date: the instalments it introduced count from that day, the ones it replaced until the day before.
         `include_pending` adds draft settlements and revisions awaiting approval, as if they were approved.
         """
-        settlements = Settlement.objects.all() if include_pending else Settlement.objects.approved()
-        revisions = ScheduleRevision.objects.all() if include_pending else ScheduleRevision.objects.approved()
-        effective = revisions.filter(revised_on__lte=as_of)
+        settlements = Settlement.objects.in_force(as_of, include_pending=include_pending)
+        effective = ScheduleRevision.objects.in_force(as_of, include_pending=include_pending).values("pk")
         return self.filter(
-            Q(introduced_by__isnull=True) | Q(introduced_by__in=effective.values("pk")),
-            ~Q(superseded_by__in=effective.values("pk")) | Q(superseded_by__isnull=True),
-            settlement__in=settlements.filter(agreed_on__lte=as_of).values("pk"),
+            Q(introduced_by__isnull=True) | Q(introduced_by__in=effective),
+            Q(superseded_by__isnull=True) | ~Q(superseded_by__in=effective),
+            settlement__in=settlements.values("pk"),
         )
 
     def in_financial_year(self, fy: FinancialYear):

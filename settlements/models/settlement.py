@@ -14,7 +14,17 @@ from .parties import Alliance, Force, TerminationNotice
 
 class SettlementQuerySet(models.QuerySet):
     def approved(self):
+        """Settlements that count: approved by a second person."""
         return self.filter(status=Settlement.Status.APPROVED)
+
+    def awaiting_approval(self):
+        """Drafts: entered, not yet approved; they count in no figure unless asked for."""
+        return self.filter(status=Settlement.Status.DRAFT)
+
+    def in_force(self, as_of, *, include_pending: bool = False):
+        """Settlements agreed on or before `as_of` that count (with drafts too when `include_pending`)."""
+        counted = self.approved() | self.awaiting_approval() if include_pending else self.approved()
+        return counted.filter(agreed_on__lte=as_of)
 
     def involving(self, force):
         return self.filter(Q(payer=force) | Q(payee=force))

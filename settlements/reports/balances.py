@@ -1,4 +1,7 @@
-"""Paid to date and outstanding, as of a date, per instalment, settlement, force and financial year."""
+"""Paid to date and outstanding, as of a date, per instalment, settlement, force and financial year.
+
+Each counts the schedules in force on the date (`Instalment.objects.in_force`).
+"""
 
 from dataclasses import dataclass
 from datetime import date
@@ -31,44 +34,56 @@ class ForceBalance:
     as_payee: Balance
 
 
-def instalment_balances(*, as_of: date, settlement: Settlement | None = None):
-    """Current instalments with paid_pence, outstanding_pence and status as of the date."""
+def instalment_balances(*, as_of: date, settlement: Settlement | None = None, include_pending: bool = False):
+    """Instalments in force on the date with paid_pence, outstanding_pence and status as of it."""
     instalments = (
-        Instalment.objects.current().with_status(as_of).select_related("settlement__payer", "settlement__payee")
+        Instalment.objects.in_force(as_of, include_pending=include_pending)
+        .with_status(as_of)
+        .select_related("settlement__payer", "settlement__payee")
     )
     return instalments if settlement is None else instalments.filter(settlement=settlement)
 
 
-def _scheduled(as_of: date):
-    return Instalment.objects.current().with_balances(as_of)
+def current_schedule(*, settlement: Settlement, as_of: date):
+    """The schedule as it stands now, drafts and pending revisions included, with balances and status as of the
+    date: for the pages that change a schedule, not for figures."""
+    return settlement.instalments.current().with_status(as_of).select_related("settlement__payer", "settlement__payee")
 
 
-def total_balance(*, as_of: date) -> Balance:
-    return Balance(**_scheduled(as_of).totals())
+def _scheduled(as_of: date, include_pending: bool = False):
+    return Instalment.objects.in_force(as_of, include_pending=include_pending).with_balances(as_of)
 
 
-def settlement_balance(*, settlement: Settlement, as_of: date) -> Balance:
-    return Balance(**_scheduled(as_of).filter(settlement=settlement).totals())
+def total_balance(*, as_of: date, include_pending: bool = False) -> Balance:
+    return Balance(**_scheduled(as_of, include_pending).totals())
 
 
-def settlement_balances(*, as_of: date) -> dict[int, Balance]:
-    """Every settlement with a schedule, by primary key."""
-    return {row["settlement"]: Balance.from_row(row) for row in _scheduled(as_of).totals_by("settlement")}
+def settlement_balance(*, settlement: Settlement, as_of: date, include_pending: bool = False) -> Balance:
+    return Balance(**_scheduled(as_of, include_pending).filter(settlement=settlement).totals())
 
 
-def financial_year_balances(*, as_of: date, settlement: Settlement | None = None) -> dict[FinancialYear, Balance]:
+def settlement_balances(*, as_of: date, include_pending: bool = False) -> dict[int, Balance]:
+    """Every settlement with a schedule in force, by primary key."""
+    rows = _scheduled(as_of, include_pending).totals_by("settlement")
+    return {row["settlement"]: Balance.from_row(row) for row in rows}
+
+
+def financial_year_balances(
+    *, as_of: date, settlement: Settlement | None = None, include_pending: bool = False
+) -> dict[FinancialYear, Balance]:
     """By the financial year in which instalments fall due, earliest first."""
-    instalments = _scheduled(as_of).with_financial_year()
+    instalments = _scheduled(as_of, include_pending).with_financial_year()
     if settlement is not None:
         instalments = instalments.filter(settlement=settlement)
     rows = instalments.totals_by("fy_start_year").order_by("fy_start_year")
     return {FinancialYear(row["fy_start_year"]): Balance.from_row(row) for row in rows}
 
 
-def force_balances(*, as_of: date) -> list[ForceBalance]:
-    """Each force that is a party to a schedule: what it owes as payer and is owed as payee."""
-    as_payer = {row["settlement__payer"]: row for row in _scheduled(as_of).totals_by("settlement__payer")}
-    as_payee = {row["settlement__payee"]: row for row in _scheduled(as_of).totals_by("settlement__payee")}
+def force_balances(*, as_of: date, include_pending: bool = False) -> list[ForceBalance]:
+    """Each force that is a party to a schedule in force: what it owes as payer and is owed as payee."""
+    scheduled = _scheduled(as_of, include_pending)
+    as_payer = {row["settlement__payer"]: row for row in scheduled.totals_by("settlement__payer")}
+    as_payee = {row["settlement__payee"]: row for row in scheduled.totals_by("settlement__payee")}
     forces = Force.objects.filter(pk__in=set(as_payer) | set(as_payee)).order_by("name")
     return [
         ForceBalance(force, Balance.from_row(as_payer.get(force.pk)), Balance.from_row(as_payee.get(force.pk)))

@@ -1,7 +1,9 @@
 """The finance dashboard: headline figures, what is due, the years' balances, hosted services, alliance stages.
 
-Everything is as of a date and counts settlements agreed on or before it (and payments made on or before
-it). With a force, figures are split into what it must pay (as payer) and what it is owed (as payee).
+Everything is as of a date and counts the schedules in force on it (`Instalment.objects.in_force`: approved
+settlements agreed on or before it, approved revisions from their date) and the payments made on or before
+it. What awaits approval is shown apart, and counted only when asked for. With a force, figures are split
+into what it must pay (as payer) and what it is owed (as payee).
 
 An alliance's stage follows one rule, settlements outranking notices:
 - it has a settlement agreed by the date: "closed" once every instalment is paid, "in payment" once
@@ -24,6 +26,7 @@ from settlements.models import Alliance, Force, HostedService, Instalment, Payme
 from settlements.models.schedule import PaymentQuerySet
 from settlements.money import SumPence, from_pence
 
+from .awaiting import Awaiting, agreed, parties_filter
 from .grouped import GroupTotal
 from .hosted import ENDING_SOON_DAYS
 
@@ -43,6 +46,7 @@ class Headline:
     due_this_year: Money
     due_this_year_outstanding: Money
     overdue: Money
+    awaiting: Awaiting
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class StageCount:
 class Dashboard:
     as_of: date
     force: Force | None
+    include_pending: bool
     financial_year: FinancialYear
     headlines: list[Headline]
     next_due: list[Instalment]
@@ -110,12 +115,8 @@ class YearSums:
     overdue_count: int = 0
 
 
-def settlements_in_scope(as_of: date):
-    return Settlement.objects.filter(agreed_on__lte=as_of)
-
-
-def instalments_in_scope(as_of: date, force: Force | None = None):
-    rows = Instalment.objects.current().filter(settlement__agreed_on__lte=as_of)
+def instalments_in_scope(as_of: date, force: Force | None = None, *, include_pending: bool = False):
+    rows = Instalment.objects.in_force(as_of, include_pending=include_pending)
     return rows.filter(Q(settlement__payer=force) | Q(settlement__payee=force)) if force else rows
 
 
@@ -153,41 +154,43 @@ def year_sums(instalments, as_of: date) -> dict[int, YearSums]:
     }
 
 
-def headline(label: str, as_of: date, settlements, by_year: dict[int, YearSums]) -> Headline:
-    """Agreed (cash, and non-cash adjustments), paid, outstanding, due this financial year and overdue."""
-    agreed = settlements.with_headline().aggregate(cash=SumPence("cash_pence"), non_cash=SumPence("adjustments_pence"))
+def headline(label: str, as_of: date, include_pending: bool, parties: Q, by_year: dict[int, YearSums]) -> Headline:
+    """Agreed (cash, and non-cash adjustments), paid, outstanding, due this financial year, overdue, and what
+    awaits approval."""
+    sums = agreed(as_of, include_pending=include_pending, parties=parties)
     this_year = by_year.get(FinancialYear.for_date(as_of).start_year, YearSums())
     amount = sum(year.amount for year in by_year.values())
     paid = sum(year.paid for year in by_year.values())
     return Headline(
         label=label,
-        agreed=from_pence(agreed["cash"]),
-        non_cash=from_pence(agreed["non_cash"]),
+        agreed=sums.cash,
+        non_cash=sums.non_cash,
         paid=from_pence(paid),
         outstanding=from_pence(amount - paid),
         due_this_year=from_pence(this_year.amount),
         due_this_year_outstanding=from_pence(this_year.amount - this_year.paid),
         overdue=from_pence(sum(year.overdue for year in by_year.values())),
+        awaiting=sums.awaiting,
     )
 
 
-def headlines(as_of: date, force: Force | None, by_year: dict[int, YearSums]) -> list[Headline]:
+def headlines(as_of: date, force: Force | None, include_pending: bool, by_year: dict[int, YearSums]) -> list[Headline]:
     """One headline for everything (from the years' sums already made), or two for a force."""
-    settlements, instalments = settlements_in_scope(as_of), instalments_in_scope(as_of)
     if force is None:
-        return [headline("All settlements", as_of, settlements, by_year)]
+        return [headline("All settlements", as_of, include_pending, Q(), by_year)]
+    instalments = instalments_in_scope(as_of, include_pending=include_pending)
     return [
-        headline(f"{force.short_name} pays", as_of, settlements.filter(payer=force),
+        headline(f"{force.short_name} pays", as_of, include_pending, parties_filter(payer=force),
                  year_sums(instalments.filter(settlement__payer=force), as_of)),
-        headline(f"{force.short_name} is owed", as_of, settlements.filter(payee=force),
+        headline(f"{force.short_name} is owed", as_of, include_pending, parties_filter(payee=force),
                  year_sums(instalments.filter(settlement__payee=force), as_of)),
     ]  # fmt: skip
 
 
-def due_lists(as_of: date, force: Force | None) -> tuple[list[Instalment], list[Instalment]]:
+def due_lists(as_of: date, force: Force | None, include_pending: bool) -> tuple[list[Instalment], list[Instalment]]:
     """The next instalments still to pay and the oldest overdue ones, each walking the due-date index."""
     rows = (
-        instalments_in_scope(as_of, force)
+        instalments_in_scope(as_of, force, include_pending=include_pending)
         .with_status(as_of)
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .order_by("due_on", "settlement_id", "number")
@@ -235,7 +238,7 @@ NOTICE_STAGES = {
 }
 
 
-def with_stages(alliances, as_of: date):
+def with_stages(alliances, as_of: date, include_pending: bool = False):
     """Annotate each alliance's stage as of the date, by the rule of `stage_of`, computed in the database."""
     latest_notice = TerminationNotice.objects.filter(alliance=OuterRef("pk"), served_on__lte=as_of).order_by(
         "-served_on", "-pk"
@@ -244,7 +247,7 @@ def with_stages(alliances, as_of: date):
     # each distinct SUM once, so the balance subquery runs once per instalment.
     amount, paid = Sum("amount_pence"), Sum("paid_pence")
     settled_stage = (
-        instalments_in_scope(as_of)
+        instalments_in_scope(as_of, include_pending=include_pending)
         .filter(settlement__alliance=OuterRef("pk"))
         .with_balances(as_of)
         .order_by()
@@ -260,7 +263,9 @@ def with_stages(alliances, as_of: date):
         .values("stage")
     )
     return alliances.alias(
-        has_settlement=Exists(Settlement.objects.filter(alliance=OuterRef("pk"), agreed_on__lte=as_of)),
+        has_settlement=Exists(
+            Settlement.objects.in_force(as_of, include_pending=include_pending).filter(alliance=OuterRef("pk"))
+        ),
         notice_status=Subquery(latest_notice.values("status")[:1]),
     ).annotate(
         stage=Case(
@@ -272,29 +277,33 @@ def with_stages(alliances, as_of: date):
     )
 
 
-def alliance_stages(as_of: date, force: Force | None) -> tuple[list[AllianceStage], list[StageCount]]:
+def alliance_stages(
+    as_of: date, force: Force | None, include_pending: bool
+) -> tuple[list[AllianceStage], list[StageCount]]:
     """The most recent alliances (at most LIST_LIMIT) with their stages, and how many alliances are at each stage."""
     alliances = Alliance.objects.all()
     if force:
         alliances = alliances.filter(pk__in=force.alliances.values("pk"))
-    staged = with_stages(alliances, as_of)
+    staged = with_stages(alliances, as_of, include_pending)
     counts = {row["stage"]: row["count"] for row in staged.order_by().values("stage").annotate(count=Count("pk"))}
     recent = staged.order_by("-starts_on", "name")[:LIST_LIMIT]
     listed = [AllianceStage(alliance, alliance.stage) for alliance in recent]
     return listed, [StageCount(stage, counts[stage]) for stage in AllianceStage.LABELS if stage in counts]
 
 
-def dashboard(as_of: date, force: Force | None = None) -> Dashboard:
-    by_year = year_sums(instalments_in_scope(as_of, force), as_of)
-    next_due, overdue = due_lists(as_of, force)
+def dashboard(as_of: date, force: Force | None = None, *, include_pending: bool = False) -> Dashboard:
+    """The dashboard as of a date; `include_pending` counts drafts and pending revisions as if approved."""
+    by_year = year_sums(instalments_in_scope(as_of, force, include_pending=include_pending), as_of)
+    next_due, overdue = due_lists(as_of, force, include_pending)
     running, ending, hosted_counts = hosted(as_of, force)
-    stages, stage_counts = alliance_stages(as_of, force)
+    stages, stage_counts = alliance_stages(as_of, force, include_pending)
     alliance_count = sum(item.count for item in stage_counts)
     return Dashboard(
         as_of=as_of,
         force=force,
+        include_pending=include_pending,
         financial_year=FinancialYear.for_date(as_of),
-        headlines=headlines(as_of, force, by_year),
+        headlines=headlines(as_of, force, include_pending, by_year),
         next_due=next_due,
         overdue=overdue,
         overdue_count=sum(year.overdue_count for year in by_year.values()),

@@ -1,4 +1,4 @@
-"""The instalment-due report: current instalments with their status as of a date, filtered and totalled."""
+"""The instalment-due report: the instalments in force on a date with their status then, filtered and totalled."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -7,6 +7,8 @@ from django.db.models import Q
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
+
+INCLUDES_PENDING = "Drafts and requests awaiting approval, counted as if approved"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class DueFilters:
     payee: Force | None = None
     force: Force | None = None
     alliance: Alliance | None = None
+    include_pending: bool = False
 
     def describe(self) -> list[tuple[str, str]]:
         """The filters in words, for headings, exports and print."""
@@ -35,18 +38,19 @@ class DueFilters:
             ("Payee", self.payee and self.payee.short_name),
             ("Force on either side", self.force and self.force.short_name),
             ("Alliance", self.alliance and self.alliance.name),
+            ("Includes", self.include_pending and INCLUDES_PENDING),
         ]
         return [("As of", f"{self.as_of:%d/%m/%Y}"), *((name, value) for name, value in parts if value)]
 
 
 def instalments_due(filters: DueFilters, *, every_row: bool = False):
-    """Matching current instalments, annotated with balances and status, sorted by due date.
+    """Matching instalments in force on the date, annotated with balances and status, sorted by due date.
 
     `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page.
     """
-    current = Instalment.objects.current()
+    in_force = Instalment.objects.in_force(filters.as_of, include_pending=filters.include_pending)
     rows = (
-        (current.with_status_grouped(filters.as_of) if every_row else current.with_status(filters.as_of))
+        (in_force.with_status_grouped(filters.as_of) if every_row else in_force.with_status(filters.as_of))
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .order_by("due_on", "settlement__payer__short_name", "settlement_id", "number")
     )
@@ -70,9 +74,9 @@ def instalments_due(filters: DueFilters, *, every_row: bool = False):
 
 
 def due_soon_or_overdue(as_of: date, days: int):
-    """Instalments with something outstanding that are overdue or fall due within `days` of `as_of`."""
+    """Instalments in force with something outstanding that are overdue or fall due within `days` of `as_of`."""
     return (
-        Instalment.objects.current()
+        Instalment.objects.in_force(as_of)
         .with_status(as_of)
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .filter(due_on__lte=as_of + timedelta(days=days), outstanding_pence__gt=0)

@@ -76,6 +76,7 @@ class YearEndPosition:
     as_at: date
     settlements: list[SettlementPosition]
     forces: list[ForcePosition]
+    include_pending: bool
     within_12_months: Money
     after_12_months: Money
     total: Money
@@ -89,14 +90,14 @@ SETTLEMENT_COLUMNS = (
 FORCE_FIELDS = ["id", "name", "short_name"]
 
 
-def outstanding_by_horizon(as_at: date, horizon: date) -> dict[tuple, list[int]]:
-    """Pence outstanding at `as_at` per settlement: [due on or before `horizon`, due after it].
+def outstanding_by_horizon(as_at: date, horizon: date, include_pending: bool = False) -> dict[tuple, list[int]]:
+    """Pence outstanding at `as_at` per settlement, from the schedules in force on that day: [due on or before
+    `horizon`, due after it].
 
     Keyed by SETTLEMENT_COLUMNS: one grouped query gives everything the report shows.
     """
     rows = (
-        Instalment.objects.current()
-        .filter(settlement__agreed_on__lte=as_at)
+        Instalment.objects.in_force(as_at, include_pending=include_pending)
         .with_balances(as_at)
         .annotate(
             horizon=Case(
@@ -114,10 +115,13 @@ def outstanding_by_horizon(as_at: date, horizon: date) -> dict[tuple, list[int]]
     return {key: split for key, split in pence.items() if any(split)}
 
 
-def year_end_position(fy: FinancialYear) -> YearEndPosition:
-    """The position at the end of `fy`, counting payments on or before its 31 March; two queries."""
+def year_end_position(fy: FinancialYear, *, include_pending: bool = False) -> YearEndPosition:
+    """The position at the end of `fy`: the schedules in force and the payments made on or before its 31 March.
+
+    A revision dated after that day changes later years only. One query (two if a settlement itself is read).
+    """
     as_at = fy.end
-    pence = outstanding_by_horizon(as_at, fy.next().end)
+    pence = outstanding_by_horizon(as_at, fy.next().end, include_pending)
     # The forces as read with the sums (id, name, short name); any other field loads on demand.
     forces = {}
     for key in pence:
@@ -136,6 +140,7 @@ def year_end_position(fy: FinancialYear) -> YearEndPosition:
         as_at=as_at,
         settlements=positions,
         forces=_force_positions(positions),
+        include_pending=include_pending,
         within_12_months=from_pence(within),
         after_12_months=from_pence(after),
         total=from_pence(within + after),

@@ -7,7 +7,9 @@ from django.views.decorators.http import require_GET
 
 from settlements import exports
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
+from settlements.reports.awaiting import awaiting_approval, parties_filter
 from settlements.reports.hosted import hosted_terms
+from settlements.reports.instalments_due import INCLUDES_PENDING
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
 from settlements.roles import viewer_required
@@ -32,7 +34,7 @@ def instalments_due(request):
             return refused(form)
         return render(request, "settlements/instalments_due.html", {"form": form}, status=400)
     filters = form.to_filters()
-    filename = f"instalments-due-{filters.as_of.isoformat()}"
+    filename = exports.filename("instalments-due", filters.as_of, filters.include_pending)
     if form.wants() == "csv":
         return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
@@ -41,7 +43,14 @@ def instalments_due(request):
     count, totals = rows.count_and_totals(filters.as_of)
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = count  # counted with the totals, in the same pass over the rows
-    context = {"form": form, "filters": filters, "page": paginator.get_page(request.GET.get("page")), "totals": totals}
+    parties = parties_filter(payer=filters.payer, payee=filters.payee, force=filters.force, alliance=filters.alliance)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": paginator.get_page(request.GET.get("page")),
+        "totals": totals,
+        "awaiting": awaiting_approval(filters.as_of, parties=parties),
+    }
     return render(request, "settlements/instalments_due.html", context)
 
 
@@ -53,16 +62,20 @@ def year_end(request):
         if request.GET.get("format") in {"csv", "xlsx"}:
             return refused(form)
         return render(request, "settlements/year_end.html", {"form": form}, status=400)
-    position = year_end_position(form.financial_year())
-    filename = f"year-end-{position.as_at.isoformat()}"
+    include_pending = form.cleaned_data["include_pending"]
+    position = year_end_position(form.financial_year(), include_pending=include_pending)
+    filename = exports.filename("year-end", position.as_at, include_pending)
     filters = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
+    if include_pending:
+        filters.append(("Includes", INCLUDES_PENDING))
     if form.wants() == "csv":
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
         return exports.year_end_xlsx(position, filters, filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "settlements/year_end.html", {"form": form, "position": position, "page": page})
+    context = {"form": form, "position": position, "page": page, "awaiting": awaiting_approval(position.as_at)}
+    return render(request, "settlements/year_end.html", context)
 
 
 @viewer_required

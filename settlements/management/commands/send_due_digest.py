@@ -1,4 +1,7 @@
-"""Email a group the instalments due soon and every overdue one, with the CSV attached."""
+"""Email a group the instalments due soon and every overdue one, with the CSV attached.
+
+It counts the schedules in force on the date, approved only; what awaits approval is mentioned apart.
+"""
 
 from datetime import date, timedelta
 
@@ -11,6 +14,7 @@ from django.utils import timezone
 
 from settlements.exports import due_csv_lines
 from settlements.models import Instalment
+from settlements.reports.awaiting import awaiting_approval
 from settlements.reports.instalments_due import due_soon_or_overdue
 
 
@@ -55,6 +59,7 @@ class Command(BaseCommand):
             "due": list(due),
             "overdue_total": overdue.totals()["outstanding"],
             "due_total": due.totals()["outstanding"],
+            "awaiting": awaiting_approval(as_of),
         }
         subject = (
             f"Instalments as of {as_of:%d/%m/%Y}: {len(context['due'])} due in the next {days} days, "
