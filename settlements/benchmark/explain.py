@@ -44,8 +44,8 @@ def report_queries() -> dict:
     fy = FinancialYear.for_date(AS_OF)
     year_end = fy.previous()
     payer = Force.objects.get(short_name="Bench 01")
-    current = Instalment.objects.current().filter(settlement__agreed_on__lte=AS_OF)
-    due = Instalment.objects.current().with_status(AS_OF).select_related("settlement__payer", "settlement__payee")
+    current = Instalment.objects.in_force(AS_OF)
+    due = current.with_status(AS_OF).select_related("settlement__payer", "settlement__payee")
     due = due.select_related("settlement__alliance").order_by(*ORDER)
     later = Case(
         When(due_on__gt=year_end.next().end, then=Value(True)), default=Value(False), output_field=BooleanField()
@@ -58,7 +58,7 @@ def report_queries() -> dict:
         "due report, payer: first page": lambda: list(due.filter(settlement__payer=payer)[:PAGE]),
         "due report, payer: totals row": lambda: due.filter(settlement__payer=payer).totals(),
         "year-end: balances by settlement": lambda: grouped_balances(
-            Instalment.objects.current().filter(settlement__agreed_on__lte=year_end.end).annotate(later=later),
+            Instalment.objects.in_force(year_end.end).annotate(later=later),
             year_end.end,
             "settlement",
             "later",

@@ -12,7 +12,7 @@ from .plan import AS_OF
 def proposal_queries() -> dict:
     """The due report's first page with each instalment's paid figure as a correlated subquery, so no GROUP BY."""
     first_page = (
-        Instalment.objects.current()
+        Instalment.objects.in_force(AS_OF)
         .select_related("settlement__payer", "settlement__payee", "settlement__alliance")
         .annotate(amount_pence=Pence("amount"), paid_pence=paid_subquery(AS_OF))
         .annotate(outstanding_pence=F("amount_pence") - F("paid_pence"))
