@@ -81,7 +81,15 @@ def lock_of(record):
 
 
 def check_record(record, action: str = "added, changed or approved") -> None:
-    """For a model's clean(): refuse a record placed in a closed year."""
+    """For a model's clean(): refuse a record placed in a closed year, unless it is saved unchanged."""
     _, phrase = PLACED_BY[record._meta.model_name]
+    if action == "added, changed or approved" and _unchanged(record):
+        return
     for day in record_dates(record):
         refuse_closed(day, what=f"{phrase.format(day)} cannot be {action}")
+
+
+def _unchanged(record) -> bool:
+    stored = type(record)._base_manager.filter(pk=record.pk).first() if record.pk else None
+    fields = [f for f in record._meta.concrete_fields if not f.primary_key]
+    return stored is not None and all(getattr(record, f.attname) == getattr(stored, f.attname) for f in fields)

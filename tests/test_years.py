@@ -221,6 +221,13 @@ class TestWhatAClosedYearRefuses:
         with pytest.raises(ValidationError, match="instalment due on 31/03/2021 cannot be added, changed"):
             first.full_clean()
 
+    def test_a_record_of_the_closed_year_saved_unchanged_is_not_refused(self, schedule):
+        _, first, _ = schedule
+        first.full_clean()  # e.g. an unchanged row of a schedule on its settlement's page
+        first.notes = "changed"
+        with pytest.raises(ValidationError, match="instalment due on 31/03/2021 cannot be added, changed"):
+            first.full_clean()
+
     def test_a_settlement_agreed_in_the_closed_year_cannot_be_added(self, schedule):
         settlement, *_ = schedule
         new = Settlement(
