@@ -83,9 +83,9 @@ def lock_of(record):
 def check_record(record, action: str = "added, changed or approved") -> None:
     """For a model's clean(): refuse a record placed in a closed year, unless it is saved unchanged."""
     _, phrase = PLACED_BY[record._meta.model_name]
-    if action == "added, changed or approved" and _unchanged(record):
-        return
     for day in record_dates(record):
+        if closing_holding(day) is None or (action == "added, changed or approved" and _unchanged(record)):
+            continue
         refuse_closed(day, what=f"{phrase.format(day)} cannot be {action}")
 
 

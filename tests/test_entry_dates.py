@@ -123,3 +123,35 @@ def test_the_admin_refuses_a_payment_dated_tomorrow(admin_client, instalment):
     assert response.status_code == 200
     assert "cannot be dated after today" in response.content.decode()
     assert not Payment.objects.exists()
+
+
+def test_the_admin_refuses_a_reversal_dated_tomorrow(admin_client, instalment):
+    payment = services.record_payment(
+        instalment=instalment, amount=Money("10.00", "GBP"), paid_on=date(2026, 7, 1), reference="ADMIN-P"
+    )
+    tomorrow = date.fromordinal(dating.london_today().toordinal() + 1)
+    response = admin_client.post(
+        f"/admin/settlements/payment/{payment.pk}/reverse/",
+        {"reversed_on": tomorrow.strftime("%d/%m/%Y"), "reason": "Keyed twice", "reference": "ADMIN-R"},
+    )
+    assert response.status_code == 200
+    assert "A reversal cannot be dated after today" in response.content.decode()
+    assert not Payment.objects.filter(reference="ADMIN-R").exists()
+
+
+def test_the_admin_refuses_a_revision_dated_tomorrow(admin_client, instalment):
+    tomorrow = date.fromordinal(dating.london_today().toordinal() + 1)
+    url = f"/admin/settlements/settlement/{instalment.settlement_id}/revise-schedule/"
+    data = {
+        "revised_on": tomorrow.strftime("%d/%m/%Y"),
+        "reason": "Extended",
+        "decision_reference": "Minute 4",
+        "method": "explicit",
+        "lines": "30/09/2027 £1,000.00",
+        "funding_source": "not_recorded",
+    }
+    digest = admin_client.post(url, data).context["digest"]
+    response = admin_client.post(url, {**data, "confirm": "1", "digest": digest})
+    assert response.status_code == 200
+    assert "A revision cannot be dated after today" in response.content.decode()
+    assert not ScheduleRevision.objects.exists()

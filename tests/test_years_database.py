@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from djmoney.money import Money
 
@@ -132,3 +133,12 @@ def test_postgresql_names_the_closed_year(records):
     refusal = "Financial year 2020/21 is closed: A payment or reversal made"
     with pytest.raises(IntegrityError, match=refusal), transaction.atomic():
         Payment.objects.filter(pk=records[CLOSED_DAY][Payment].pk).update(reason="x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_opens_closed_years_first_so_test_teardown_can_empty_the_database():
+    settlement = factories.SettlementFactory(agreed_on=CLOSED_DAY, cash_amount=Money("10.00", "GBP"))
+    factories.InstalmentFactory(settlement=settlement, number=1, due_on=CLOSED_DAY, amount=settlement.cash_amount)
+    services.close_financial_year(financial_year=FinancialYear(2020), closed_by=make_user(roles.FINANCE_APPROVER))
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Settlement.objects.exists() and not Instalment.objects.exists() and not YearClosing.objects.exists()
