@@ -42,9 +42,6 @@ class NamedInlineFormSet(BaseInlineFormSet):
         for name, field in form.fields.items():
             label = "Delete" if name == DELETION_FIELD_NAME else capfirst(field.label or name)
             name_field(field, f"{row}: {label}")
-            if field.help_text:
-                # The help text is shown once, in the column header (see the template), not beside each input.
-                field.widget.attrs["aria-describedby"] = f"{self.prefix}-{name}-helptext"
 
 
 class NamedTabularInline(admin.TabularInline):
