@@ -14,7 +14,9 @@ from django.test import Client
 
 from settlements import models
 from settlements.demo import load_demo
+from settlements.fiscal import FinancialYear
 from settlements.money import gbp
+from settlements.services import close_financial_year
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +59,10 @@ PAGES = [
     ("alliance", "/admin/settlements/alliance/{alliance}/change/"),
     ("hosted services in the admin", "/admin/settlements/hostedservice/"),
     ("hosted service", "/admin/settlements/hostedservice/{hosted}/change/"),
+    ("financial years", "/admin/settlements/yearclosing/"),
+    ("closed financial year", "/admin/settlements/yearclosing/{closing}/change/"),
+    ("close a financial year", "/admin/settlements/yearclosing/close/"),
+    ("reopen a financial year", "/admin/settlements/yearclosing/{closing}/reopen/"),
 ]
 
 
@@ -70,7 +76,8 @@ def records(django_user_model) -> dict:
     models.SettlementAdjustment.objects.create(settlement=draft, description="Shared vehicles", amount=gbp("50"))
     for number, due_on in enumerate([date(2021, 3, 31), date(2021, 9, 30)], start=1):
         models.Instalment.objects.create(settlement=draft, number=number, due_on=due_on, amount=gbp("450"))
-    django_user_model.objects.create_superuser("officer", "officer@example.police.uk", "a-long-browser-password")
+    officer = django_user_model.objects.create_superuser("officer", "officer@example.police.uk", "a-long-pass-word")
+    closing = close_financial_year(financial_year=FinancialYear(2015), closed_by=officer, note="Accounts signed")
     paid = models.Payment.objects.filter(kind=models.Payment.Kind.PAYMENT, instalment__settlement=seed).first()
     return {
         "settlement": seed.pk,
@@ -83,6 +90,7 @@ def records(django_user_model) -> dict:
         "notice": models.TerminationNotice.objects.first().pk,
         "alliance": seed.alliance_id,
         "hosted": models.HostedService.objects.first().pk,
+        "closing": closing.pk,
     }
 
 
