@@ -12,6 +12,7 @@ from settlements.reports.hosted import hosted_terms
 from settlements.reports.instalments_due import INCLUDES_PENDING
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
+from settlements.reports.years import year_status
 from settlements.roles import viewer_required
 
 PAGE_SIZE = 50
@@ -38,7 +39,8 @@ def instalments_due(request):
     if form.wants() == "csv":
         return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
-        return exports.instalments_due_xlsx(due_report(filters, every_row=True), filters.describe(), filename)
+        scope = [*filters.describe(), year_status(filters.as_of).row]
+        return exports.instalments_due_xlsx(due_report(filters, every_row=True), scope, filename)
     rows = due_report(filters)
     count, totals = rows.count_and_totals(filters.as_of)
     paginator = Paginator(rows, PAGE_SIZE)
@@ -72,7 +74,7 @@ def year_end(request):
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
-        return exports.year_end_xlsx(position, filters, filename)
+        return exports.year_end_xlsx(position, [*filters, year_status(position.as_at).row], filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "position": position, "page": page, "awaiting": awaiting_approval(position.as_at)}
     return render(request, "settlements/year_end.html", context)
