@@ -2,7 +2,6 @@
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from djmoney.money import Money
 from .admin_history import ChangeReasonForm
 from .fiscal import LABEL_PATTERN, FinancialYear
 from .models import Instalment
-from .money import GBP, MAX_DIGITS
+from .money import AmountField, parse_amount
 from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate_schedule_total
 from .services.schedules import MAX_INSTALMENTS
 
@@ -28,24 +27,6 @@ LINES_HELP = (
 
 class UKDateField(forms.DateField):
     input_formats = UK_DATE_FORMATS
-
-
-def parse_pounds(text: str) -> Money:
-    """'£6,500,000.00' or '6500000' as Money; ValidationError for anything that is not pounds and pence."""
-    cleaned = (text or "").strip().replace("£", "").replace(",", "").strip()
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValidationError(f"“{text}” is not an amount: write it like £6,500,000.00.") from error
-    if not amount.is_finite():
-        raise ValidationError(f"“{text}” is not an amount: write it like £6,500,000.00.")
-    if amount.as_tuple().exponent < -2:
-        raise ValidationError(f"“{text}” has more than two decimal places: amounts are in whole pence.")
-    if amount <= 0:
-        raise ValidationError(f"“{text}” is not greater than £0.00.")
-    if amount >= Decimal(10) ** (MAX_DIGITS - 2):
-        raise ValidationError(f"“{text}” is more than this system holds (up to £999,999,999,999.99).")
-    return Money(amount.quantize(Decimal("0.01")), GBP)
 
 
 def parse_when(text: str) -> date | FinancialYear:
@@ -74,7 +55,7 @@ def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:
             errors.append(f"Line {number}: give a date or a financial year, then an amount.")
             continue
         try:
-            lines.append((parse_when(match["when"]), parse_pounds(match["amount"])))
+            lines.append((parse_when(match["when"]), parse_amount(match["amount"])))
         except ValidationError as error:
             errors.append(f"Line {number}: {error.messages[0]}")
     if errors:
@@ -82,18 +63,6 @@ def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:
     if not lines:
         raise ValidationError("Give at least one line.")
     return tuple(lines)
-
-
-class PoundsField(forms.CharField):
-    """An amount typed as £1,250,000.00; cleaned to Money."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))
-        super().__init__(max_length=40, **kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return parse_pounds(value) if value else None
 
 
 class ScheduleTermsForm(forms.Form):
@@ -156,7 +125,7 @@ class PaymentForm(forms.Form):
         queryset=Instalment.objects.current().select_related("settlement__payer", "settlement__payee")
     )
     paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
-    amount = PoundsField()
+    amount = AmountField(widget=forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))
     reference = forms.CharField(max_length=80, help_text="The remittance or ledger reference; it must be unique.")
 
 

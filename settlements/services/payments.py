@@ -7,19 +7,9 @@ from django.db import IntegrityError, transaction
 from djmoney.money import Money
 
 from settlements.models import Instalment, Payment
-from settlements.money import GBP, PENNY, format_gbp, from_pence
+from settlements.money import clean_amount, format_gbp, from_pence
 
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
-
-
-def _clean_amount(amount) -> Money:
-    if not isinstance(amount, Money) or str(amount.currency) != GBP:
-        raise ValidationError({"amount": "Give the amount in pounds sterling, e.g. £1,250,000.00."})
-    if amount.amount != amount.amount.quantize(PENNY):
-        raise ValidationError({"amount": "An amount has at most two decimal places (whole pence)."})
-    if amount.amount <= 0:
-        raise ValidationError({"amount": "Enter an amount greater than £0.00."})
-    return amount
 
 
 def _clean_reference(reference) -> str:
@@ -97,7 +87,7 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
 
 def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None) -> Payment:
     """Record money paid against an instalment; the reference makes a repeated call harmless."""
-    amount, reference = _clean_amount(amount), _clean_reference(reference)
+    amount, reference = clean_amount(amount, "amount"), _clean_reference(reference)
     paid_on = _clean_date(paid_on, "paid_on")
     with transaction.atomic():
         locked = _lock(instalment)

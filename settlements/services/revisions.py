@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
-from settlements.money import from_pence, to_pence
+from settlements.money import total
 
 from .schedules import (
     EvenSplit,
@@ -44,7 +44,7 @@ def preview_revision(
         raise ValidationError("This settlement has no schedule to revise: generate one first.")
     if not replaceable:
         raise ValidationError("Every instalment has payments recorded against it: nothing is left to reschedule.")
-    remainder = from_pence(sum(to_pence(i.amount) for i in replaceable))
+    remainder = total(i.amount for i in replaceable)
     rows = plan_rows(
         terms=terms,
         total=remainder,
