@@ -1,32 +1,26 @@
 """Forms for generating and revising schedules and for recording and reversing payments."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 from djmoney.money import Money
 
 from .admin_history import ChangeReasonForm
+from .dates import UKDateField, parse_date, validate_in_range
 from .fiscal import LABEL_PATTERN, FinancialYear
 from .models import Instalment
 from .money import AmountField, parse_amount
 from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate_schedule_total
 from .services.schedules import MAX_INSTALMENTS
 
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
-# Whatever language the browser asks for, dates are typed the UK way.
-UK_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"]
 LINE_PATTERN = re.compile(r"^\s*(?P<when>[^,\s]+)\s*[,\s]\s*(?P<amount>\S.*?)\s*$")
 LINES_HELP = (
     "One instalment a line: a date or a financial year, a comma, then the amount, e.g. "
     "“2020/21, £6,500,000.00” or “30/04/2020, £6,500,000.00”. An amount for a financial year falls due on "
     "its last day, 31 March."
 )
-
-
-class UKDateField(forms.DateField):
-    input_formats = UK_DATE_FORMATS
 
 
 def parse_when(text: str) -> date | FinancialYear:
@@ -36,12 +30,11 @@ def parse_when(text: str) -> date | FinancialYear:
             return FinancialYear.parse(text)
         except ValueError as error:
             raise ValidationError(str(error)) from error
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValidationError(f"“{text}” is neither a date like 30/04/2020 nor a financial year like 2020/21.")
+    day = parse_date(text)
+    if day is None:
+        raise ValidationError(f"“{text}” is neither a date like 30/04/2020 nor a financial year like 2020/21.")
+    validate_in_range(day)
+    return day
 
 
 def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:

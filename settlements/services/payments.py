@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from djmoney.money import Money
 
+from settlements.dates import clean_date
 from settlements.models import Instalment, Payment
 from settlements.money import clean_amount, format_gbp, from_pence
 
@@ -19,12 +20,6 @@ def _clean_reference(reference) -> str:
     if len(text) > REFERENCE_MAX_LENGTH:
         raise ValidationError({"reference": f"A reference has at most {REFERENCE_MAX_LENGTH} characters."})
     return text
-
-
-def _clean_date(day, field: str) -> date:
-    if not isinstance(day, date):
-        raise ValidationError({field: "Give the date, e.g. 30/04/2020."})
-    return day
 
 
 def _lock(instalment) -> Instalment:
@@ -88,7 +83,7 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
 def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None) -> Payment:
     """Record money paid against an instalment; the reference makes a repeated call harmless."""
     amount, reference = clean_amount(amount, "amount"), _clean_reference(reference)
-    paid_on = _clean_date(paid_on, "paid_on")
+    paid_on = clean_date(paid_on, "paid_on")
     with transaction.atomic():
         locked = _lock(instalment)
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
@@ -119,7 +114,7 @@ def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, 
 
 def reverse_payment(*, payment: Payment, reversed_on: date, reason: str, reference: str, recorded_by=None) -> Payment:
     """Correct a payment by a reversal of its full amount that points at it and gives the reason."""
-    reference, reversed_on = _clean_reference(reference), _clean_date(reversed_on, "reversed_on")
+    reference, reversed_on = _clean_reference(reference), clean_date(reversed_on, "reversed_on")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for the reversal."})

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from djmoney.money import Money
 
+from settlements.dates import validate_in_range
 from settlements.fiscal import FinancialYear, add_months
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
 from settlements.money import GBP, clean_amount, format_gbp, from_pence, to_pence
@@ -110,11 +111,11 @@ def plan_rows(
     if len(pairs) > MAX_INSTALMENTS:
         raise ValidationError(f"A schedule has at most {MAX_INSTALMENTS} instalments.")
     for due_on, _amount in pairs:
-        if due_on < not_before:
-            raise ValidationError(
-                f"An instalment cannot fall due on {due_on:%d/%m/%Y}, before the settlement was agreed "
-                f"on {not_before:%d/%m/%Y}."
-            )
+        validate_in_range(due_on)
+        try:
+            Instalment.check_due_on(due_on, not_before)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
     return tuple(
         PlannedInstalment(number=first_number + index, due_on=due_on, amount=amount)
         for index, (due_on, amount) in enumerate(pairs)
@@ -126,11 +127,10 @@ def _even_pairs(terms: EvenSplit, total: Money) -> list[tuple[date, Money]]:
         raise ValidationError(f"Give between 1 and {MAX_INSTALMENTS} instalments.")
     if not 1 <= terms.every_months <= 120:
         raise ValidationError("Instalments fall due every 1 to 120 months.")
+    validate_in_range(terms.first_due_on)
     try:
         amounts = split_evenly(total, terms.count)
         dates = [add_months(terms.first_due_on, index * terms.every_months) for index in range(terms.count)]
-        for day in dates:
-            FinancialYear.for_date(day)
     except ValueError as error:
         raise ValidationError(f"Cannot make that schedule: {error}.") from error
     return list(zip(dates, amounts, strict=True))
