@@ -13,6 +13,7 @@ from settlements import immutability
 from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
 from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, from_pence, money_field, validate_positive
+from settlements.references import MAX_KEY_LENGTH, reference_key
 
 from .settlement import Settlement
 
@@ -333,6 +334,8 @@ class Payment(models.Model):
     paid_on = models.DateField(validators=[validate_in_range])
     amount = money_field("amount", validators=[validate_positive])
     reference = models.CharField(max_length=80, unique=True, help_text="The remittance or ledger reference.")
+    # The reference as a person reads it (references.reference_key): two payments never share one.
+    reference_key = models.CharField(max_length=MAX_KEY_LENGTH, editable=False, default="")
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", editable=False
     )
@@ -361,6 +364,16 @@ class Payment(models.Model):
                 violation_error_message="A reversal names the payment it reverses and why.",
             ),
             in_range_constraint("paid_on", "payment_paid_on_in_range"),
+            models.UniqueConstraint(
+                fields=["reference_key"],
+                name="payment_reference_key_unique",
+                violation_error_message="A payment is already recorded under this reference, written differently.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reference_key=""),
+                name="payment_reference_key_given",
+                violation_error_message="Give the remittance or ledger reference.",
+            ),
         ]
 
     def __str__(self):
@@ -369,7 +382,11 @@ class Payment(models.Model):
     # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
         immutability.check_payment_save(self)
+        self.reference_key = reference_key(self.reference)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.reference_key = reference_key(self.reference)
 
     def delete(self, *args, **kwargs):
         immutability.check_payment_delete(self)

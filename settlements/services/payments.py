@@ -9,17 +9,7 @@ from djmoney.money import Money
 from settlements.dates import clean_date
 from settlements.models import Instalment, Payment
 from settlements.money import clean_amount, format_gbp, from_pence
-
-REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
-
-
-def _clean_reference(reference) -> str:
-    text = (reference or "").strip() if isinstance(reference, str) else ""
-    if not text:
-        raise ValidationError({"reference": "Give the remittance or ledger reference."})
-    if len(text) > REFERENCE_MAX_LENGTH:
-        raise ValidationError({"reference": f"A reference has at most {REFERENCE_MAX_LENGTH} characters."})
-    return text
+from settlements.references import clean_reference, reference_key
 
 
 def _lock(instalment) -> Instalment:
@@ -50,7 +40,7 @@ def _describe(payment: Payment) -> str:
 
 def _existing_or_refuse(reference: str, **expected):
     """The payment already recorded under `reference` if it matches `expected`; an error if it differs."""
-    existing = Payment.objects.select_related("instalment").filter(reference=reference).first()
+    existing = Payment.objects.select_related("instalment").filter(reference_key=reference_key(reference)).first()
     if existing is None:
         return None
     if all(getattr(existing, field) == value for field, value in expected.items()):
@@ -82,7 +72,7 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
 
 def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None) -> Payment:
     """Record money paid against an instalment; the reference makes a repeated call harmless."""
-    amount, reference = clean_amount(amount, "amount"), _clean_reference(reference)
+    amount, reference = clean_amount(amount, "amount"), clean_reference(reference)
     paid_on = clean_date(paid_on, "paid_on")
     with transaction.atomic():
         locked = _lock(instalment)
@@ -114,7 +104,7 @@ def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, 
 
 def reverse_payment(*, payment: Payment, reversed_on: date, reason: str, reference: str, recorded_by=None) -> Payment:
     """Correct a payment by a reversal of its full amount that points at it and gives the reason."""
-    reference, reversed_on = _clean_reference(reference), clean_date(reversed_on, "reversed_on")
+    reference, reversed_on = clean_reference(reference), clean_date(reversed_on, "reversed_on")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for the reversal."})
