@@ -181,11 +181,36 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 # History is read-only in the app: the admin's history pages show old versions and never revert to them.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# Operators see failures: with DEBUG off every unhandled exception reaches standard error (gunicorn's log and
+# journald) with its traceback and the request (method, path, user), and is mailed to ADMINS when they are set.
+ADMINS = [(address, address) for address in env_list("ADMINS")]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request": {"()": "alliance.log.RequestContext"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(request_line)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request"],
+            "formatter": "plain",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "loggers": {
-        "settlements": {"handlers": ["console"], "level": "INFO"},
+        "django": {"handlers": ["console", "mail_admins"], "level": LOG_LEVEL},
+        "settlements": {"handlers": ["console"], "level": LOG_LEVEL},
     },
 }
