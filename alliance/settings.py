@@ -139,6 +139,15 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every connection comes from the proxy: the client's address is read from
+# X-Forwarded-For as the trusted proxies wrote it (docs/production.md shows the nginx lines).
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or 0)
+except ValueError as error:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies in front of the app, e.g. 1.") from error
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies in front of the app, 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "settlements.auth.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_AGE = 8 * 60 * 60
