@@ -88,7 +88,7 @@ def test_the_database_keeps_keys_unique_whatever_path_writes(instalments):
 
 
 def test_the_migration_keys_existing_payments_and_keeps_clashing_ones_apart(instalments):
-    migration = importlib.import_module("settlements.migrations.0004_payment_reference_key")
+    migration = importlib.import_module("settlements.migrations.0006_payment_reference_key")
     one = factories.PaymentFactory(instalment=instalments[0], amount=Money("1.00", "GBP"), reference="INV-001")
     two = factories.PaymentFactory(instalment=instalments[1], amount=Money("1.00", "GBP"), reference="PAY-2")
     # As stored before the key existed: two references a person reads as one, with keys yet to be worked out.

@@ -9,7 +9,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from simple_history.models import HistoricalRecords
 
-from settlements import immutability
+from settlements import dating, immutability
 from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
 from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, from_pence, money_field, validate_positive
@@ -66,6 +66,9 @@ class ScheduleRevision(models.Model):
 
     def __str__(self):
         return f"Revision {self.sequence} of {self.settlement}, {self.revised_on:%d/%m/%Y}"
+
+    def clean(self):
+        dating.check_record(self)
 
 
 class PaymentQuerySet(models.QuerySet):
@@ -320,6 +323,7 @@ class Instalment(models.Model):
         dated = isinstance(self.due_on, date) and in_range(self.due_on)
         if dated and self.settlement_id and isinstance(self.settlement.agreed_on, date):
             self.check_due_on(self.due_on, self.settlement.agreed_on)
+        dating.check_record(self)
 
 
 class Payment(models.Model):
