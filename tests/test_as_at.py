@@ -321,7 +321,9 @@ def test_page_totals_are_exact_where_a_decimal_sum_would_drift(admin_client):
         for n, a in enumerate(amounts, start=1)
     )
     Payment.objects.bulk_create(
-        Payment(instalment=row, paid_on=row.due_on, amount=from_pence(p), reference=f"D{row.pk}")
+        Payment(
+            instalment=row, paid_on=row.due_on, amount=from_pence(p), reference=f"D{row.pk}", reference_key=f"d{row.pk}"
+        )
         for row, p in zip(rows, paid, strict=True)
         if p
     )

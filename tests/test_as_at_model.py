@@ -116,12 +116,13 @@ def store(made: as_at_model.Records) -> dict:
         if p.signed > 0:
             last = models.Payment.objects.bulk_create(
                 [models.Payment(instalment=rows[p.instalment.key], paid_on=p.paid_on, amount=from_pence(p.signed),
-                                reference=f"H{n}")]
+                                reference=f"H{n}", reference_key=f"h{n}")]
             )[0]  # fmt: skip
         else:
             models.Payment.objects.bulk_create(
                 [models.Payment(instalment=rows[p.instalment.key], paid_on=p.paid_on, amount=from_pence(-p.signed),
-                                reference=f"H{n}", kind=models.Payment.Kind.REVERSAL, reverses=last, reason="Returned")]
+                                reference=f"H{n}", reference_key=f"h{n}", kind=models.Payment.Kind.REVERSAL,
+                                reverses=last, reason="Returned")]
             )  # fmt: skip
     return pks
 
