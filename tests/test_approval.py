@@ -65,7 +65,7 @@ def test_whoever_last_changed_a_settlement_cannot_approve_it(draft, approver):
     draft.notes = "Figures checked against the signed agreement"
     draft._history_user = approver
     draft.save()
-    with pytest.raises(ApprovalRefused, match="entered or last changed"):
+    with pytest.raises(ApprovalRefused, match="You changed the settlement on"):
         approve_settlement(settlement=draft, approved_by=approver)
     assert approve_settlement(settlement=draft, approved_by=other_approver).approved_by == other_approver
 

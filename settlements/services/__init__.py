@@ -1,6 +1,15 @@
 """Writes: every change to the domain's money goes through a function here."""
 
-from .approvals import ApprovalRefused, approve_schedule_revision, approve_settlement
+from .approvals import (
+    ApprovalRefused,
+    ChangedSinceRead,
+    approve_adjustment,
+    approve_schedule_revision,
+    approve_settlement,
+    reject_adjustment,
+    reject_schedule_revision,
+    withdraw_settlement,
+)
 from .payments import outstanding_on, record_payment, reverse_payment
 from .revisions import preview_revision, revise_schedule, schedule_before, split_schedule
 from .schedules import (
@@ -19,10 +28,12 @@ from .schedules import (
 
 __all__ = [
     "ApprovalRefused",
+    "ChangedSinceRead",
     "EvenSplit",
     "ExplicitAmounts",
     "PlannedInstalment",
     "SchedulePlan",
+    "approve_adjustment",
     "approve_schedule_revision",
     "approve_settlement",
     "check_settlement_schedule",
@@ -32,6 +43,8 @@ __all__ = [
     "preview_revision",
     "preview_schedule",
     "record_payment",
+    "reject_adjustment",
+    "reject_schedule_revision",
     "reverse_payment",
     "revise_schedule",
     "schedule_before",
@@ -39,4 +52,5 @@ __all__ = [
     "split_evenly",
     "split_schedule",
     "validate_schedule_total",
+    "withdraw_settlement",
 ]

@@ -9,6 +9,8 @@ from djmoney.money import Money
 from settlements.models import Instalment, Payment
 from settlements.money import GBP, PENNY, format_gbp, from_pence
 
+from . import locks
+
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
 
 
@@ -38,19 +40,52 @@ def _clean_date(day, field: str) -> date:
 
 
 def _lock(instalment) -> Instalment:
+    """The instalment's settlement, then the instalment: the one lock order (services.locks)."""
     if instalment is None or getattr(instalment, "pk", None) is None:
         raise ValidationError({"instalment": "Choose the instalment."})
-    try:
-        return Instalment.objects.select_for_update().select_related("settlement").get(pk=instalment.pk)
-    except Instalment.DoesNotExist as error:
-        raise ValidationError({"instalment": "That instalment does not exist."}) from error
+    settlement = locks.lock_settlement(locks.settlement_of(instalment.pk))
+    (locked,) = locks.lock_instalments(settlement, pks=[instalment.pk])
+    locked.settlement = settlement
+    return locked
+
+
+def _refuse_unless_payable(instalment: Instalment, paid_on: date) -> None:
+    """Payments go only against an approved settlement's schedule in force on the day paid."""
+    settlement = instalment.settlement
+    if not settlement.is_approved():
+        raise ValidationError(
+            {
+                "instalment": f"This settlement is {settlement.get_status_display().lower()}: payments are recorded "
+                "only once a second person has approved it."
+            }
+        )
+    _refuse_superseded(instalment)
+    revision = instalment.introduced_by
+    if revision is not None and not revision.is_approved():
+        raise ValidationError(
+            {
+                "instalment": f"Instalment {instalment.number} comes from revision {revision.sequence}, which is "
+                f"{revision.get_status_display().split(',')[0].lower()}: record payments against the approved schedule."
+            }
+        )
+    if not Instalment.objects.in_force(paid_on).filter(pk=instalment.pk).exists():
+        raise ValidationError(
+            {
+                "paid_on": f"Instalment {instalment.number} was not in the schedule in force on {paid_on:%d/%m/%Y}: "
+                f"its revision took effect on {revision.revised_on:%d/%m/%Y}."
+                if revision
+                else f"Instalment {instalment.number} was not in the schedule in force on {paid_on:%d/%m/%Y}."
+            }
+        )
 
 
 def _refuse_superseded(instalment: Instalment) -> None:
     if instalment.superseded_by_id:
+        revision = instalment.superseded_by
+        awaiting = "" if revision.is_approved() else ", which awaits approval"
         raise ValidationError(
             {
-                "instalment": f"Instalment {instalment.number} was replaced by a revision of the schedule: "
+                "instalment": f"Instalment {instalment.number} was replaced by revision {revision.sequence}{awaiting}: "
                 "record payments against the current schedule."
             }
         )
@@ -104,7 +139,6 @@ def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, 
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
         if existing := _existing_or_refuse(reference, **expected):
             return existing
-        _refuse_superseded(locked)
         if paid_on < locked.settlement.agreed_on:
             raise ValidationError(
                 {
@@ -112,6 +146,7 @@ def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, 
                     f"{locked.settlement.agreed_on:%d/%m/%Y}."
                 }
             )
+        _refuse_unless_payable(locked, paid_on)
         outstanding = outstanding_on(locked)
         if amount > outstanding:
             raise ValidationError(
@@ -135,7 +170,7 @@ def reverse_payment(*, payment: Payment, reversed_on: date, reason: str, referen
         raise ValidationError({"reason": "Give the reason for the reversal."})
     with transaction.atomic():
         locked = _lock(payment.instalment if payment else None)
-        original = Payment.objects.get(pk=payment.pk)
+        (original,) = [p for p in locks.lock_payments([locked]) if p.pk == payment.pk]
         expected = {"kind": Payment.Kind.REVERSAL, "reverses_id": original.pk, "paid_on": reversed_on, "reason": reason}
         if existing := _existing_or_refuse(reference, **expected):
             return existing
