@@ -159,7 +159,8 @@ def check_instalment_save(instalment) -> None:
         if changed:
             raise ImmutableRecordError(
                 f"{stored} is part of the schedule of an {stored.settlement.get_status_display().lower()} settlement, "
-                f"so its {', '.join(changed)} cannot change: revise the schedule instead, for a second person to approve."
+                f"so its {', '.join(changed)} cannot change: revise the schedule instead, for a second person to "
+                "approve."
             )
 
 
@@ -190,7 +191,8 @@ def check_revision_save(revision) -> None:
 def check_revision_delete(revision) -> None:
     if revision.pk is not None:
         raise ImmutableRecordError(
-            "A schedule revision is never deleted: it stays in the history. An approver rejects one that should not stand."
+            "A schedule revision is never deleted: it stays in the history. "
+            "An approver rejects one that should not stand."
         )
 
 

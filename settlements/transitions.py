@@ -19,7 +19,7 @@ ALLOWED = {
 }
 
 
-class TransitionRefused(ValidationError):
+class TransitionError(ValidationError):
     """A status change the table does not allow; the message says where the record stands."""
 
 
@@ -32,7 +32,7 @@ def set_status(record, new_status) -> None:
     if not can_move(record, new_status):
         current = record.get_status_display().split(",")[0].lower()
         target = dict(record._meta.get_field("status").choices)[new_status]
-        raise TransitionRefused(
+        raise TransitionError(
             f"This {record._meta.verbose_name} is {current}{_by_whom(record)}, so it cannot be "
             f"{target.split(',')[0].lower()} now.",
             code="transition",

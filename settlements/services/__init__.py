@@ -2,7 +2,7 @@
 
 from .approvals import (
     ApprovalRefused,
-    ChangedSinceRead,
+    StaleVersionError,
     approve_adjustment,
     approve_schedule_revision,
     approve_settlement,
@@ -28,7 +28,7 @@ from .schedules import (
 
 __all__ = [
     "ApprovalRefused",
-    "ChangedSinceRead",
+    "StaleVersionError",
     "EvenSplit",
     "ExplicitAmounts",
     "PlannedInstalment",

@@ -21,7 +21,7 @@ class ApprovalRefused(PermissionDenied):
     """An approval that the rules forbid; the message says which rule."""
 
 
-class ChangedSinceRead(ValidationError):
+class StaleVersionError(ValidationError):
     """The record or one of its parts changed after the approver's copy of it was read."""
 
     def __init__(self, record):
@@ -40,7 +40,7 @@ def _check_checker(*, settlement, approved_by, allowed: bool, noun: str) -> None
 
 def _check_version(seen, stored) -> None:
     if getattr(seen, "version", None) != stored.version:
-        raise ChangedSinceRead(stored)
+        raise StaleVersionError(stored)
 
 
 @transaction.atomic
@@ -162,7 +162,7 @@ def _refuse_unless_settlement_approved(settlement: Settlement, what: str) -> Non
 
 def _check_unchanged(seen: SettlementAdjustment, stored: SettlementAdjustment) -> None:
     if any(getattr(seen, f) != getattr(stored, f) for f in ("kind", "description", "amount", "settlement_id")):
-        raise ChangedSinceRead(stored)
+        raise StaleVersionError(stored)
 
 
 def _restamp(instalment: Instalment, user, note: str, *, superseded_by) -> None:
