@@ -28,11 +28,11 @@ from .schedules import (
 
 __all__ = [
     "ApprovalRefused",
-    "StaleVersionError",
     "EvenSplit",
     "ExplicitAmounts",
     "PlannedInstalment",
     "SchedulePlan",
+    "StaleVersionError",
     "approve_adjustment",
     "approve_schedule_revision",
     "approve_settlement",
