@@ -213,3 +213,20 @@ def check_payment_delete(payment) -> None:
         raise ImmutableRecordError(
             f"Payment {payment.reference} is recorded and cannot be deleted. Record a reversal of it instead."
         )
+
+
+def delete_refusal(obj) -> str | None:
+    """Why the model rule would refuse to delete `obj` (None if it would not)."""
+    check = {
+        "settlement": check_settlement_delete,
+        "settlementadjustment": check_adjustment_delete,
+        "instalment": check_instalment_delete,
+        "schedulerevision": check_revision_delete,
+        "payment": check_payment_delete,
+    }.get(obj._meta.model_name)
+    try:
+        if check is not None:
+            check(obj)
+    except ImmutableRecordError as refusal:
+        return " ".join(refusal.messages)
+    return None

@@ -43,3 +43,25 @@ def touches(kwargs: dict, fields) -> bool:
 def refresh(obj) -> None:
     """Read back the version just written, so the object in hand is the version now stored."""
     obj.version = type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
+
+
+def seen_token(obj):
+    """The version an admin page shows for `obj`: its own, or its settlement's for a part of one (None otherwise)."""
+    name = obj._meta.model_name
+    if name in ("settlement", "schedulerevision"):
+        return obj.version
+    if name in ("settlementadjustment", "instalment") and obj.settlement_id:
+        return (
+            type(obj).settlement.field.related_model.objects.values_list("version", flat=True).get(pk=obj.settlement_id)
+        )
+    return None
+
+
+def lock_and_compare(obj, seen) -> bool:
+    """Lock the row that carries `obj`'s version (its settlement first) and say whether it is still `seen`."""
+    settlement_model = apps.get_model("settlements", "Settlement")
+    settlement_id = obj.pk if obj._meta.model_name == "settlement" else obj.settlement_id
+    stored = settlement_model.objects.select_for_update().values_list("version", flat=True).get(pk=settlement_id)
+    if obj._meta.model_name == "schedulerevision":
+        stored = type(obj).objects.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
+    return stored == seen

@@ -141,7 +141,8 @@ def test_the_approve_button_approves_and_says_so(client, draft, approver):
     client.force_login(approver)
     change = reverse("admin:settlements_settlement_change", args=[draft.pk])
     assert b">Approve</button>" in client.get(change).content
-    response = client.post(reverse("admin:settlements_settlement_approve", args=[draft.pk]), follow=True)
+    approve = reverse("admin:settlements_settlement_approve", args=[draft.pk])
+    response = client.post(approve, {"version": draft.version}, follow=True)
     assert response.redirect_chain[-1][0] == change
     assert any("is approved" in message for message in messages_of(response))
     draft.refresh_from_db()

@@ -64,8 +64,9 @@ def _refuse_unless_payable(instalment: Instalment, paid_on: date) -> None:
     if revision is not None and not revision.is_approved():
         raise ValidationError(
             {
-                "instalment": f"Instalment {instalment.number} comes from revision {revision.sequence}, which is "
-                f"{revision.get_status_display().split(',')[0].lower()}: record payments against the approved schedule."
+                "instalment": f"Instalment {instalment.number} comes from revision {revision.sequence}, which "
+                f"{'awaits approval' if revision.is_pending() else 'was rejected'}: record payments against the "
+                "approved schedule."
             }
         )
     if not Instalment.objects.in_force(paid_on).filter(pk=instalment.pk).exists():

@@ -1,0 +1,181 @@
+"""Triggers that refuse, in the database itself, what must never change (see settlements/triggers.py)."""
+
+from django.db import migrations
+
+SETTLEMENT_LOCKED = [
+    "alliance_id",
+    "termination_notice_id",
+    "payer_id",
+    "payee_id",
+    "agreed_on",
+    "cash_amount",
+    "cash_amount_currency",
+    "requested_amount",
+    "requested_amount_currency",
+    "recommended_amount",
+    "recommended_amount_currency",
+    "full_and_final",
+    "status",
+    "entered_by_id",
+    "approved_by_id",
+    "approved_at",
+    "withdrawn_by_id",
+    "withdrawn_at",
+    "withdrawal_reason",
+]
+REVISION_LOCKED = [
+    "settlement_id",
+    "sequence",
+    "revised_on",
+    "reason",
+    "decision_reference",
+    "status",
+    "created_by_id",
+    "approved_by_id",
+    "approved_at",
+    "rejected_by_id",
+    "rejected_at",
+    "rejection_reason",
+]
+ADJUSTMENT_LOCKED = [
+    "settlement_id",
+    "kind",
+    "description",
+    "amount",
+    "amount_currency",
+    "status",
+    "entered_by_id",
+    "approved_by_id",
+    "approved_at",
+    "rejected_by_id",
+    "rejected_at",
+    "rejection_reason",
+]
+HAS_PAYMENTS = "EXISTS (SELECT 1 FROM settlements_payment p WHERE p.instalment_id = OLD.id)"
+
+# (name, table, event, condition on OLD/NEW, message). The condition is plain SQL both databases read.
+RULES = [
+    (
+        "payment_no_update",
+        "settlements_payment",
+        "UPDATE",
+        "TRUE",
+        "A recorded payment is never changed: record a reversal of it instead.",
+    ),
+    (
+        "payment_no_delete",
+        "settlements_payment",
+        "DELETE",
+        "TRUE",
+        "A recorded payment is never deleted: record a reversal of it instead.",
+    ),
+    (
+        "instalment_paid_terms",
+        "settlements_instalment",
+        "UPDATE",
+        f"(OLD.amount <> NEW.amount OR OLD.amount_currency <> NEW.amount_currency OR OLD.due_on <> NEW.due_on) "
+        f"AND {HAS_PAYMENTS}",
+        "An instalment with payments keeps its amount and due date: revise the schedule instead.",
+    ),
+    (
+        "instalment_paid_delete",
+        "settlements_instalment",
+        "DELETE",
+        HAS_PAYMENTS,
+        "An instalment with payments is never deleted.",
+    ),
+    (
+        "settlement_locked",
+        "settlements_settlement",
+        "UPDATE",
+        "OLD.status IN ('approved', 'withdrawn') AND ({settlement_changed})",
+        "An approved or withdrawn settlement keeps its terms: request an adjustment or a schedule revision.",
+    ),
+    (
+        "settlement_no_delete",
+        "settlements_settlement",
+        "DELETE",
+        "OLD.status IN ('approved', 'withdrawn')",
+        "An approved or withdrawn settlement is never deleted.",
+    ),
+    (
+        "revision_locked",
+        "settlements_schedulerevision",
+        "UPDATE",
+        "OLD.status IN ('approved', 'rejected') AND ({revision_changed})",
+        "An approved or rejected schedule revision keeps its reason, decision and dates.",
+    ),
+    (
+        "revision_no_delete",
+        "settlements_schedulerevision",
+        "DELETE",
+        "OLD.status <> 'pending'",
+        "An approved or rejected schedule revision is never deleted.",
+    ),
+    (
+        "adjustment_locked",
+        "settlements_settlementadjustment",
+        "UPDATE",
+        "OLD.status <> 'pending' AND ({adjustment_changed})",
+        "An approved or rejected adjustment is never changed: request a further adjustment.",
+    ),
+    (
+        "adjustment_no_delete",
+        "settlements_settlementadjustment",
+        "DELETE",
+        "OLD.status = 'approved' OR EXISTS (SELECT 1 FROM settlements_settlement s WHERE s.id = OLD.settlement_id "
+        "AND s.status <> 'draft')",
+        "An adjustment of an approved settlement is never deleted: request a further adjustment.",
+    ),
+]
+
+
+def _changed(columns, distinct):
+    return " OR ".join(f"OLD.{c} {distinct} NEW.{c}" for c in columns)
+
+
+def _conditions(distinct):
+    return {
+        "settlement_changed": _changed(SETTLEMENT_LOCKED, distinct),
+        "revision_changed": _changed(REVISION_LOCKED, distinct),
+        "adjustment_changed": _changed(ADJUSTMENT_LOCKED, distinct),
+    }
+
+
+def create(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for name, table, event, condition, message in RULES:
+        if vendor == "sqlite":
+            condition = condition.format(**_conditions("IS NOT")).replace("TRUE", "1")
+            schema_editor.execute(
+                f"CREATE TRIGGER settlements_{name} BEFORE {event} ON {table} "
+                f"WHEN settlements_guard() AND ({condition}) "
+                f"BEGIN SELECT RAISE(ABORT, 'REFUSED: {message}'); END"
+            )
+        elif vendor == "postgresql":
+            condition = condition.format(**_conditions("IS DISTINCT FROM"))
+            schema_editor.execute(
+                f"CREATE FUNCTION settlements_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF {condition} THEN RAISE EXCEPTION USING ERRCODE = '23000', MESSAGE = 'REFUSED: {message}'; "
+                "END IF; IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
+            )
+            schema_editor.execute(
+                f"CREATE TRIGGER settlements_{name} BEFORE {event} ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION settlements_{name}()"
+            )
+
+
+def drop(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for name, table, _event, _condition, _message in RULES:
+        schema_editor.execute(
+            f"DROP TRIGGER IF EXISTS settlements_{name}" + (f" ON {table}" if vendor == "postgresql" else "")
+        )
+        if vendor == "postgresql":
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS settlements_{name}()")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("settlements", "0003_requests_and_versions")]
+
+    operations = [migrations.RunPython(create, drop, elidable=False)]
