@@ -10,10 +10,11 @@ from django.urls import path
 from django.utils import timezone
 from djmoney.money import Money
 
-from . import forms, models, services
+from . import dating, forms, models, services
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_history import AuditedAdmin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
+from .admin_years import ParentYearLockInlineMixin, YearLockMixin
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
 from .reports.balances import instalment_balances
@@ -113,7 +114,7 @@ class TerminationNoticeAdmin(AuditedAdmin):
     list_select_related = ["alliance", "served_by"]
 
 
-class SettlementAdjustmentInline(admin.TabularInline):
+class SettlementAdjustmentInline(ParentYearLockInlineMixin, admin.TabularInline):
     """On an approved settlement a new row is a request for a second person to approve; approved rows stay."""
 
     model = models.SettlementAdjustment
@@ -135,6 +136,9 @@ class InstalmentInlineFormSet(BaseInlineFormSet):
             return
         amounts = [form.instance.amount for form in self.forms if self._counts(form)]
         services.validate_schedule_total(cash_amount=cash_amount, amounts=amounts)
+        for form in self.forms:
+            if form.instance.pk and self.can_delete and self._should_delete_form(form):
+                dating.check_record(form.instance, action="deleted")
 
     def _counts(self, form) -> bool:
         if self.can_delete and self._should_delete_form(form):
@@ -200,7 +204,7 @@ def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
 
 
 @admin.register(models.Settlement)
-class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmin):
+class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin):
     change_form_template = "admin/settlements/settlement/change_form.html"
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = ["status", "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
@@ -296,7 +300,7 @@ class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmi
 
 
 @admin.register(models.SettlementAdjustment)
-class SettlementAdjustmentAdmin(AuditedAdmin):
+class SettlementAdjustmentAdmin(YearLockMixin, AuditedAdmin):
     list_display = ["description", "settlement", "kind", "amount_column"]
     list_filter = ["kind"]
     search_fields = ["description", "settlement__alliance__name"]
@@ -363,7 +367,7 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Instalment)
-class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
+class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
     form = forms.InstalmentAdminForm
     list_display = [
         "number",
@@ -402,7 +406,7 @@ class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin)
 
 
 @admin.register(models.Payment)
-class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
+class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     """Payments are recorded and reversed through the payment services; never edited or deleted."""
 
     list_display = ["reference", "instalment", "paid_on", "kind", "amount_column", "recorded_by", "recorded_at"]
@@ -481,7 +485,7 @@ class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
 
 
 @admin.register(models.ScheduleRevision)
-class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, AuditedAdmin):
+class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, YearLockMixin, AuditedAdmin):
     list_display = ["__str__", "revised_on", "decision_reference", "created_by", "approved_by"]
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"

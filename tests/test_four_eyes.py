@@ -14,7 +14,7 @@ from settlements.models import Instalment, RequestStatus, ScheduleRevision, Sett
 from settlements.money import gbp
 from settlements.services import ApprovalRefused, StaleVersionError
 from tests.access_helpers import SUPERUSER, form_data, make_user
-from tests.factories import DraftSettlementFactory, approve, approve_revision, checker, scheduled
+from tests.factories import DraftSettlementFactory, approve_revision, checker, scheduled
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
 from .parties import Alliance, Force, HostedService, TerminationNotice
 from .schedule import Instalment, Payment, ScheduleRevision
 from .settlement import RequestStatus, Settlement, SettlementAdjustment
+from .years import YearClosing
 
 __all__ = [
     "Alliance",
@@ -13,4 +14,5 @@ __all__ = [
     "Settlement",
     "SettlementAdjustment",
     "TerminationNotice",
+    "YearClosing",
 ]

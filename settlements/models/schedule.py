@@ -8,7 +8,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from simple_history.models import HistoricalRecords
 
-from settlements import immutability, versions
+from settlements import dating, immutability, versions
 from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, from_pence, money_field, validate_positive
 
@@ -88,6 +88,7 @@ class ScheduleRevision(models.Model):
         return super().delete(*args, **kwargs)
 
     def clean(self):
+        dating.check_record(self)
         immutability.check_revision_save(self)
 
     def is_approved(self) -> bool:
@@ -343,6 +344,7 @@ class Instalment(models.Model):
 
     def clean(self):
         immutability.check_instalment_save(self)
+        dating.check_record(self)
 
 
 class Payment(models.Model):

@@ -25,6 +25,7 @@ from .schedules import (
     split_evenly,
     validate_schedule_total,
 )
+from .years import close_financial_year, reopen_financial_year
 
 __all__ = [
     "ApprovalRefused",
@@ -37,6 +38,7 @@ __all__ = [
     "approve_schedule_revision",
     "approve_settlement",
     "check_settlement_schedule",
+    "close_financial_year",
     "confirm_schedule",
     "difference_message",
     "outstanding_on",
@@ -45,6 +47,7 @@ __all__ = [
     "record_payment",
     "reject_adjustment",
     "reject_schedule_revision",
+    "reopen_financial_year",
     "reverse_payment",
     "revise_schedule",
     "schedule_before",

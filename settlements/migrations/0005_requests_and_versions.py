@@ -17,7 +17,7 @@ def mark_decided_requests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0002_access_roles"),
+        ("settlements", "0004_closed_year_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

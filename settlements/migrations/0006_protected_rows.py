@@ -176,6 +176,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlements", "0003_requests_and_versions")]
+    dependencies = [("settlements", "0005_requests_and_versions")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
