@@ -71,9 +71,10 @@ class ApprovalAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        # Approve the version the approver saw, not whatever is stored by the time they press the button.
+        # Approve the version the approver saw (the page sends it), not whatever is stored by the time they press.
         seen = request.POST.get("version", "")
-        obj.version = int(seen) if seen.isdigit() else None
+        if seen:
+            obj.version = int(seen) if seen.isdigit() else None
         self.approve_with_message(request, obj)
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
 

@@ -1,5 +1,7 @@
 """Triggers that refuse, in the database itself, what must never change (see settlements/triggers.py)."""
 
+import importlib
+
 from django.db import migrations
 
 SETTLEMENT_LOCKED = [
@@ -54,23 +56,25 @@ ADJUSTMENT_LOCKED = [
 HAS_PAYMENTS = "EXISTS (SELECT 1 FROM settlements_payment p WHERE p.instalment_id = OLD.id)"
 
 # (name, table, event, condition on OLD/NEW, message). The condition is plain SQL both databases read.
+# A trigger is named {table}_{name}: on PostgreSQL, which fires them by name, a closed year's refusal
+# ({table}_closed_year) comes first; on SQLite, which fires the newest first, create() re-creates those last.
 RULES = [
     (
-        "payment_no_update",
+        "no_update",
         "settlements_payment",
         "UPDATE",
         "TRUE",
         "A recorded payment is never changed: record a reversal of it instead.",
     ),
     (
-        "payment_no_delete",
+        "no_delete",
         "settlements_payment",
         "DELETE",
         "TRUE",
         "A recorded payment is never deleted: record a reversal of it instead.",
     ),
     (
-        "instalment_paid_terms",
+        "paid_terms",
         "settlements_instalment",
         "UPDATE",
         f"(OLD.amount <> NEW.amount OR OLD.amount_currency <> NEW.amount_currency OR OLD.due_on <> NEW.due_on) "
@@ -78,49 +82,49 @@ RULES = [
         "An instalment with payments keeps its amount and due date: revise the schedule instead.",
     ),
     (
-        "instalment_paid_delete",
+        "paid_delete",
         "settlements_instalment",
         "DELETE",
         HAS_PAYMENTS,
         "An instalment with payments is never deleted.",
     ),
     (
-        "settlement_locked",
+        "locked",
         "settlements_settlement",
         "UPDATE",
         "OLD.status IN ('approved', 'withdrawn') AND ({settlement_changed})",
         "An approved or withdrawn settlement keeps its terms: request an adjustment or a schedule revision.",
     ),
     (
-        "settlement_no_delete",
+        "no_delete",
         "settlements_settlement",
         "DELETE",
         "OLD.status IN ('approved', 'withdrawn')",
         "An approved or withdrawn settlement is never deleted.",
     ),
     (
-        "revision_locked",
+        "locked",
         "settlements_schedulerevision",
         "UPDATE",
         "OLD.status IN ('approved', 'rejected') AND ({revision_changed})",
         "An approved or rejected schedule revision keeps its reason, decision and dates.",
     ),
     (
-        "revision_no_delete",
+        "no_delete",
         "settlements_schedulerevision",
         "DELETE",
         "OLD.status <> 'pending'",
         "An approved or rejected schedule revision is never deleted.",
     ),
     (
-        "adjustment_locked",
+        "locked",
         "settlements_settlementadjustment",
         "UPDATE",
         "OLD.status <> 'pending' AND ({adjustment_changed})",
         "An approved or rejected adjustment is never changed: request a further adjustment.",
     ),
     (
-        "adjustment_no_delete",
+        "no_delete",
         "settlements_settlementadjustment",
         "DELETE",
         "OLD.status = 'approved' OR EXISTS (SELECT 1 FROM settlements_settlement s WHERE s.id = OLD.settlement_id "
@@ -148,34 +152,45 @@ def create(apps, schema_editor):
         if vendor == "sqlite":
             condition = condition.format(**_conditions("IS NOT")).replace("TRUE", "1")
             schema_editor.execute(
-                f"CREATE TRIGGER settlements_{name} BEFORE {event} ON {table} "
+                f"CREATE TRIGGER {table}_{name} BEFORE {event} ON {table} "
                 f"WHEN settlements_guard() AND ({condition}) "
                 f"BEGIN SELECT RAISE(ABORT, 'REFUSED: {message}'); END"
             )
         elif vendor == "postgresql":
             condition = condition.format(**_conditions("IS DISTINCT FROM"))
             schema_editor.execute(
-                f"CREATE FUNCTION settlements_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"CREATE FUNCTION {table}_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 f"IF {condition} THEN RAISE EXCEPTION USING ERRCODE = '23000', MESSAGE = 'REFUSED: {message}'; "
                 "END IF; IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$"
             )
             schema_editor.execute(
-                f"CREATE TRIGGER settlements_{name} BEFORE {event} ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION settlements_{name}()"
+                f"CREATE TRIGGER {table}_{name} BEFORE {event} ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {table}_{name}()"
             )
+
+
+def _closed_year_triggers():
+    return importlib.import_module("settlements.migrations.0004_closed_year_triggers")
+
+
+def create_then_closed_year(apps, schema_editor):
+    create(apps, schema_editor)
+    if schema_editor.connection.vendor == "sqlite":
+        _closed_year_triggers().drop_triggers(apps, schema_editor)
+        _closed_year_triggers().create_triggers(apps, schema_editor)
 
 
 def drop(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     for name, table, _event, _condition, _message in RULES:
         schema_editor.execute(
-            f"DROP TRIGGER IF EXISTS settlements_{name}" + (f" ON {table}" if vendor == "postgresql" else "")
+            f"DROP TRIGGER IF EXISTS {table}_{name}" + (f" ON {table}" if vendor == "postgresql" else "")
         )
         if vendor == "postgresql":
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS settlements_{name}()")
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {table}_{name}()")
 
 
 class Migration(migrations.Migration):
     dependencies = [("settlements", "0005_requests_and_versions")]
 
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [migrations.RunPython(create_then_closed_year, drop, elidable=False)]

@@ -343,8 +343,8 @@ class Instalment(models.Model):
         return FinancialYear.for_date(self.due_on)
 
     def clean(self):
-        immutability.check_instalment_save(self)
         dating.check_record(self)
+        immutability.check_instalment_save(self)
 
 
 class Payment(models.Model):

@@ -45,9 +45,11 @@ def _lock(instalment) -> Instalment:
     if instalment is None or getattr(instalment, "pk", None) is None:
         raise ValidationError({"instalment": "Choose the instalment."})
     settlement = locks.lock_settlement(locks.settlement_of(instalment.pk))
-    (locked,) = locks.lock_instalments(settlement, pks=[instalment.pk])
-    locked.settlement = settlement
-    return locked
+    rows = locks.lock_instalments(settlement, pks=[instalment.pk])
+    if not rows:  # replaced by a new schedule between the look-up and the lock
+        raise ValidationError({"instalment": "That instalment no longer exists: its schedule was generated again."})
+    rows[0].settlement = settlement
+    return rows[0]
 
 
 def _refuse_unless_payable(instalment: Instalment, paid_on: date) -> None:
