@@ -36,6 +36,10 @@ def bypass(using=None):
             with db.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")
             yield
+            # SET LOCAL lasts to the end of the outermost transaction: end it with the block. (On an error,
+            # rolling back to the block's savepoint undoes it.)
+            with db.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = DEFAULT")
             return
         db.ensure_connection()
         key = id(db.connection)

@@ -146,3 +146,25 @@ def test_the_inline_delete_box_of_an_approved_adjustment_is_not_offered(client):
     page = client.get(reverse("admin:settlements_settlement_change", args=[adjustment.settlement_id]))
     formset = next(f for f in page.context["inline_admin_formsets"] if f.formset.prefix == "adjustments")
     assert not formset.formset.can_delete
+
+
+PROTECTED = {
+    "settlements_payment": {"no_update", "no_delete"},
+    "settlements_instalment": {"paid_terms", "paid_delete"},
+    "settlements_settlement": {"locked", "no_delete"},
+    "settlements_schedulerevision": {"locked", "no_delete"},
+    "settlements_settlementadjustment": {"locked", "no_delete"},
+}
+
+
+def test_every_protected_row_trigger_survives_the_migrations():
+    """SQLite drops a table's triggers when a migration rebuilds the table: a later migration must re-create them."""
+    if connection.vendor == "sqlite":
+        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        sql = "SELECT event_object_table, trigger_name FROM information_schema.triggers"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        present = set(cursor.fetchall())
+    expected = {(table, f"{table}_{name}") for table, names in PROTECTED.items() for name in names}
+    assert expected <= present

@@ -53,6 +53,18 @@ ADJUSTMENT_LOCKED = [
     "rejected_at",
     "rejection_reason",
 ]
+PAYMENT_COLUMNS = [
+    "instalment_id",
+    "kind",
+    "paid_on",
+    "amount",
+    "amount_currency",
+    "reference",
+    "reverses_id",
+    "reason",
+    "recorded_by_id",
+    "recorded_at",
+]
 HAS_PAYMENTS = "EXISTS (SELECT 1 FROM settlements_payment p WHERE p.instalment_id = OLD.id)"
 
 # (name, table, event, condition on OLD/NEW, message). The condition is plain SQL both databases read.
@@ -63,7 +75,7 @@ RULES = [
         "no_update",
         "settlements_payment",
         "UPDATE",
-        "TRUE",
+        "{payment_changed}",
         "A recorded payment is never changed: record a reversal of it instead.",
     ),
     (
@@ -140,6 +152,7 @@ def _changed(columns, distinct):
 
 def _conditions(distinct):
     return {
+        "payment_changed": _changed(PAYMENT_COLUMNS, distinct),
         "settlement_changed": _changed(SETTLEMENT_LOCKED, distinct),
         "revision_changed": _changed(REVISION_LOCKED, distinct),
         "adjustment_changed": _changed(ADJUSTMENT_LOCKED, distinct),
