@@ -9,7 +9,11 @@ a record unchanged is allowed. QuerySet.update(), bulk deletes and raw SQL meet 
 (settlements.triggers) instead, whose refusals settlements.triggers.explain() turns into these words.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
+
+logger = logging.getLogger("settlements.locks")
 
 # Status and the approval stamp are locked too: otherwise "un-approving" would unlock the amounts.
 SETTLEMENT_LOCKED_FIELDS = (
@@ -56,6 +60,8 @@ class ImmutableRecordError(ValidationError):
 
     def __init__(self, message: str):
         super().__init__(message, code="immutable")
+        # The log's request context names who tried.
+        logger.info("Refused a change to a locked record: %s", message)
 
 
 def _stored(obj):

@@ -1,6 +1,6 @@
 """Database triggers that refuse what must never change, whoever asks: the ORM, a bulk action or raw SQL.
 
-The triggers themselves are created by migration 0006_protected_rows. Their refusals start with
+The triggers themselves are created by migration 0008_protected_rows. Their refusals start with
 `REFUSED`; explain() turns them (and the models' own refusals) into a sentence for the page.
 
 The one way through is bypass(), for test teardown (`flush`) and the bench's clean-up, which delete rows

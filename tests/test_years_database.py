@@ -48,7 +48,7 @@ CHANGES = {
     ScheduleRevision: {"reason": "changed"},
 }
 MODELS = list(CHANGES)
-# Refused in any year (migration 0006_protected_rows): a payment, and an adjustment once approved.
+# Refused in any year (migration 0008_protected_rows): a payment, and an adjustment once approved.
 NEVER_CHANGED = {Payment, SettlementAdjustment}
 
 

@@ -5,6 +5,7 @@ one of its adjustments, its schedule or a revision of it (settlements.services.m
 approve it, nor a request on it: superusers included. An approval is of the version the approver saw.
 """
 
+import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,8 @@ from settlements import roles, transitions
 from settlements.models import Instalment, RequestStatus, ScheduleRevision, Settlement, SettlementAdjustment
 
 from . import locks, makers
+
+logger = logging.getLogger("settlements.approvals")
 
 
 class ApprovalRefused(PermissionDenied):
@@ -189,4 +192,5 @@ def _save_stamp(record, user, reason: str):
     record._history_user = user
     record._change_reason = reason[:100]
     record.save()
+    logger.info("%s %s %s by %s", record._meta.verbose_name.capitalize(), record, reason.split(":")[0].lower(), user)
     return record

@@ -34,7 +34,7 @@ def mark_decided_requests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0004_closed_year_triggers"),
+        ("settlements", "0006_payment_reference_key"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -204,6 +204,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlements", "0005_requests_and_versions")]
+    dependencies = [("settlements", "0007_requests_and_versions")]
 
     operations = [migrations.RunPython(create_then_closed_year, drop, elidable=False)]
