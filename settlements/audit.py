@@ -99,7 +99,13 @@ def _load_records(rows) -> dict:
 
 
 def _tracked_fields(model):
-    return [f for f in model._meta.concrete_fields if not f.primary_key and not isinstance(f, CurrencyField)]
+    # Only what the history keeps: a settlement's version number, for one, is not a change anyone made.
+    kept = {f.name for f in model.history.model._meta.concrete_fields}
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not isinstance(f, CurrencyField) and f.name in kept
+    ]
 
 
 def _related_names(records) -> dict:

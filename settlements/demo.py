@@ -40,6 +40,33 @@ def _get_or_make(model, lookup: dict, **values):
     return row, True
 
 
+# Who entered and who approved the demo's records: four eyes, as on a real install. Neither can sign in.
+DEMO_ENTERED_BY = "demo-records-editor"
+DEMO_APPROVED_BY = "demo-records-approver"
+
+
+def _record_keeper(username: str, role: str):
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": True})
+    if created:
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _keepers():
+    return _record_keeper(DEMO_ENTERED_BY, roles.FINANCE_EDITOR), _record_keeper(
+        DEMO_APPROVED_BY, roles.FINANCE_APPROVER
+    )
+
+
+def _approve(settlement):
+    """The second person's approval of a settlement entered by the first."""
+    if settlement.is_draft():
+        services.approve_settlement(settlement=Settlement.objects.get(pk=settlement.pk), approved_by=_keepers()[1])
+    settlement.refresh_from_db()
+
+
 def _force(short_name: str, name: str, area: str):
     force, _ = _get_or_make(
         Force,
@@ -72,35 +99,27 @@ def _schedule(settlement, rows):
     services.check_settlement_schedule(settlement)
 
 
-def _record_keeper(username: str, role: str, first_name: str):
-    """A person named in the demo's history who cannot sign in (no usable password), holding `role`."""
-    user, created = get_user_model().objects.get_or_create(
-        username=username, defaults={"first_name": first_name, "last_name": "(demo, illustrative)"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save()
-        user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def _revise_and_approve(settlement, **revision):
     """The settlement's revision, entered by one person and approved by another (maker-checker) at noon on its
     own date, so that it counts from that day."""
     saved = settlement.revisions.first()
     if saved is None:
-        entered_by = _record_keeper("demo.editor", roles.FINANCE_EDITOR, "Demo editor")
-        saved = services.revise_schedule(settlement=settlement, created_by=entered_by, **revision)
+        saved = services.revise_schedule(settlement=settlement, created_by=_keepers()[0], **revision)
     if not ScheduleRevision.objects.approved().filter(pk=saved.pk).exists():
-        approved_by = _record_keeper("demo.approver", roles.FINANCE_APPROVER, "Demo approver")
         noon = datetime.combine(saved.revised_on, time(12), tzinfo=ZoneInfo("Europe/London"))
-        services.approve_schedule_revision(revision=saved, approved_by=approved_by, as_of=noon)
+        services.approve_schedule_revision(revision=saved, approved_by=_keepers()[1], as_of=noon)
 
 
 def _pay(settlement, number: int, reference: str, paid_on: date, amount: str):
     """A payment on the current instalment `number`, through the payment service (idempotent by reference)."""
     instalment = settlement.instalments.current().get(number=number)
-    services.record_payment(instalment=instalment, amount=Money(amount, "GBP"), paid_on=paid_on, reference=reference)
+    services.record_payment(
+        instalment=instalment,
+        amount=Money(amount, "GBP"),
+        paid_on=paid_on,
+        reference=reference,
+        recorded_by=_keepers()[0],
+    )
 
 
 def load_seed_case():
@@ -132,7 +151,7 @@ def load_seed_case():
         agreed_on=date(2020, 3, 30),
         cash_amount=Money("10500000.00", "GBP"),
         full_and_final=True,
-        status=Settlement.Status.APPROVED,
+        entered_by=_keepers()[0],
         funding_note="From reserves and efficiencies, in instalments over 2020/21 and 2021/22.",
         notes=(
             "Lower than the independent team's recommendation and significantly lower than Warwickshire's "
@@ -145,6 +164,7 @@ def load_seed_case():
         {"settlement": settlement, "kind": SettlementAdjustment.Kind.WRITE_OFF},
         description="Write-off of Warwickshire's running-cost contribution",
         amount=Money("270000.00", "GBP"),
+        entered_by=_keepers()[0],
     )
     funding = Instalment.FundingSource
     _schedule(
@@ -155,6 +175,7 @@ def load_seed_case():
             (3, date(2021, 7, 31), "2250000.00", funding.EFFICIENCY_SAVINGS, ILLUSTRATIVE),
         ],
     )
+    _approve(settlement)
     _pay(settlement, 1, "WMP-WARKS-2020-001", date(2020, 4, 30), "6000000.00")
     _pay(settlement, 2, "WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")
     _revise_and_approve(
@@ -218,7 +239,7 @@ def load_fictional_example(today: date):
         agreed_on=today - timedelta(days=200),
         cash_amount=Money("1234567.89", "GBP"),
         full_and_final=True,
-        status=Settlement.Status.APPROVED,
+        entered_by=_keepers()[0],
         funding_note="From the transformation reserve.",
         notes=FICTIONAL,
     )
@@ -229,7 +250,9 @@ def load_fictional_example(today: date):
             terms=services.EvenSplit(count=4, every_months=3, first_due_on=today - timedelta(days=120)),
             funding_source=funding.EARMARKED_RESERVE,
             reserve_name="Transformation reserve",
+            created_by=_keepers()[0],
         )
+        _approve(settlement)
         _pay(settlement, 1, "SV-NS-0001", today - timedelta(days=118), "308641.98")
         _pay(settlement, 2, "SV-NS-0002", today - timedelta(days=25), "100000.00")
         _hosted(alliance, north, south, "Firearms licensing", FICTIONAL, today - timedelta(days=200), 7)

@@ -99,6 +99,7 @@ def store(made: as_at_model.Records) -> dict:
             settlement=rows[r.settlement.key], sequence=sequences[r.settlement.key], revised_on=r.revised_on,
             reason="Renegotiated", decision_reference=f"Minute {r.key}",
             approved_at=noon(r.revised_on) if r.approved else None,
+            status=models.RequestStatus.APPROVED if r.approved else models.RequestStatus.PENDING,
         )  # fmt: skip
     instalments = models.Instalment.objects.bulk_create(
         models.Instalment(

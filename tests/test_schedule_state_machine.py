@@ -4,8 +4,6 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, settings
@@ -30,11 +28,9 @@ from settlements.reports.balances import (
     settlement_balance,
 )
 from settlements.reports.year_end import year_end_position
-from settlements.roles import FINANCE_APPROVER
 from settlements.services import (
     EvenSplit,
     ExplicitAmounts,
-    approve_schedule_revision,
     confirm_schedule,
     record_payment,
     reverse_payment,
@@ -42,7 +38,7 @@ from settlements.services import (
     schedule_before,
     split_schedule,
 )
-from tests.factories import SettlementFactory
+from tests.factories import DraftSettlementFactory, approve, approve_revision
 
 AGREED = date(2020, 3, 30)
 EVERYTHING = date(2100, 1, 1)
@@ -86,9 +82,13 @@ class ScheduleMachine(RuleBasedStateMachine):
 
     @initialize(pence=st.integers(min_value=1, max_value=int(CEILING * 100)))
     def agree(self, pence):
-        self.settlement = SettlementFactory(cash_amount=from_pence(pence), agreed_on=AGREED)
-        self.approver = get_user_model().objects.create_user(f"approver{counter['examples']}")
-        self.approver.groups.add(Group.objects.get(name=FINANCE_APPROVER))
+        self.settlement = DraftSettlementFactory(cash_amount=from_pence(pence), agreed_on=AGREED)
+
+    @precondition(lambda self: self.settlement and self.settlement.is_draft() and self.current())
+    @rule()
+    def approve(self):
+        counter["steps"] += 1
+        approve(self.settlement)
 
     def current(self):
         return list(self.settlement.instalments.current().order_by("number"))
@@ -97,12 +97,12 @@ class ScheduleMachine(RuleBasedStateMachine):
         return list(Payment.objects.filter(instalment__settlement=self.settlement, **filters).order_by("pk"))
 
     def outstanding_pence(self, instalment) -> int:
-        return instalment_balances(as_of=EVERYTHING).get(pk=instalment.pk).outstanding_pence
+        return instalment_balances(as_of=EVERYTHING, include_pending=True).get(pk=instalment.pk).outstanding_pence
 
     @rule(data=st.data())
     def generate(self, data):
         counter["steps"] += 1
-        had_history = bool(self.payments()) or self.settlement.revisions.exists()
+        had_history = bool(self.payments()) or self.settlement.revisions.exists() or self.settlement.is_approved()
         terms = terms_for(data, to_pence(self.settlement.cash_amount))
         try:
             confirm_schedule(settlement=self.settlement, terms=terms)
@@ -125,9 +125,16 @@ class ScheduleMachine(RuleBasedStateMachine):
                 instalment=instalment, amount=from_pence(pence), paid_on=paid_on, reference=f"P{next(self.references)}"
             )
         except ValidationError as error:
-            assert pence > outstanding
-            assert f"the {format_gbp(from_pence(outstanding))} outstanding" in error.messages[0]
+            revision = instalment.introduced_by
+            if self.settlement.is_draft():
+                assert "only once a second person has approved it" in error.messages[0]
+            elif revision is not None and revision.revised_on > paid_on:
+                assert "not in the schedule in force" in error.messages[0]
+            else:
+                assert pence > outstanding
+                assert f"the {format_gbp(from_pence(outstanding))} outstanding" in error.messages[0]
         else:
+            assert self.settlement.is_approved()
             assert pence <= outstanding
             self.ledger[payment.pk] = pence
 
@@ -188,9 +195,9 @@ class ScheduleMachine(RuleBasedStateMachine):
             )
         except ValidationError:
             too_many = isinstance(terms, EvenSplit) and terms.count > remainder
-            assert not replaceable or too_many
+            assert self.settlement.is_draft() or not replaceable or too_many
         else:
-            approve_schedule_revision(revision=revision, approved_by=self.approver)  # so that it counts from its date
+            approve_revision(revision)
             self.last_revised_on = revised_on
             assert [(i.pk, i.amount) for i in split_schedule(self.settlement)[0]][: len(before)] == before
 

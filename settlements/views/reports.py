@@ -67,16 +67,22 @@ def year_end(request):
     include_pending = form.cleaned_data["include_pending"]
     position = year_end_position(form.financial_year(), include_pending=include_pending)
     filename = exports.filename("year-end", position.as_at, include_pending)
-    filters = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
+    scope = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
     if include_pending:
-        filters.append(("Includes", INCLUDES_PENDING))
+        scope.append(("Includes", INCLUDES_PENDING))
     if form.wants() == "csv":
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
-        return exports.year_end_xlsx(position, [*filters, year_status(position.as_at).row], filename)
+        return exports.year_end_xlsx(position, [*scope, year_status(position.as_at).row], filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "position": position, "page": page, "awaiting": awaiting_approval(position.as_at)}
+    context = {
+        "form": form,
+        "position": position,
+        "page": page,
+        "scope": scope,
+        "awaiting": awaiting_approval(position.as_at),
+    }
     return render(request, "settlements/year_end.html", context)
 
 
@@ -87,5 +93,6 @@ def hosted_services(request):
     if not form.is_valid():
         return render(request, "settlements/hosted_services.html", {"form": form}, status=400)
     as_of, force = form.as_of_date(), form.cleaned_data.get("force")
-    context = {"form": form, "as_of": as_of, "force": force, "terms": hosted_terms(as_of, force)}
+    terms = hosted_terms(as_of, force)
+    context = {"form": form, "as_of": as_of, "force": force, "terms": terms, "scope": form.describe()}
     return render(request, "settlements/hosted_services.html", context)
