@@ -9,6 +9,7 @@ from djmoney.money import Money
 
 from settlements.immutability import ImmutableRecordError
 from settlements.models import Instalment, Payment, Settlement, SettlementAdjustment
+from settlements.services import ledger
 from tests.access_helpers import SUPERUSER, form_data, make_user
 from tests.factories import (
     ForceFactory,
@@ -144,7 +145,7 @@ def test_a_part_paid_instalment_can_change():
 
 def test_an_instalment_whose_payment_was_reversed_is_no_longer_paid_and_can_change(paid):
     payment = paid.payments.get()
-    Payment.objects.create(
+    reversal = Payment.objects.create(
         instalment=paid,
         kind=Payment.Kind.REVERSAL,
         reverses=payment,
@@ -153,6 +154,7 @@ def test_an_instalment_whose_payment_was_reversed_is_no_longer_paid_and_can_chan
         reference="REV-1",
         reason="Paid to the wrong account",
     )
+    ledger.post(reversal)
     paid.due_on = date(2021, 1, 1)
     paid.save()
 

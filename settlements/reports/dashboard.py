@@ -119,24 +119,36 @@ def instalments_in_scope(as_of: date, force: Force | None = None):
     return rows.filter(Q(settlement__payer=force) | Q(settlement__payee=force)) if force else rows
 
 
-def year_sums(instalments, as_of: date) -> dict[int, YearSums]:
-    """{fy_start_year: YearSums} in two grouped queries: one over the instalments, one over their payments.
+def year_sums(instalments, as_of: date, paid_to: date | None) -> dict[int, YearSums]:
+    """{fy_start_year: YearSums} as at `as_of`, counting payments made by `paid_to` (`Payment.objects.cutoff`).
 
-    Paid is summed by joining the payments rather than per instalment, and the balance subquery runs only for
-    instalments already due (the overdue figures), so that each row is read once.
+    From the stored balances in one grouped query when `paid_to` is None (every payment counts). Otherwise paid
+    is summed in a second grouped query joining the payments, rather than per instalment, and the balance subquery
+    runs only for instalments already due (the overdue figures).
     """
     due_before = Q(due_on__lt=as_of)
+    stored = paid_to is None
+    sums = {
+        "amount": SumPence("amount_pence"),
+        "overdue": SumPence(Greatest("outstanding_pence", Value(0)), filter=due_before),
+        "overdue_count": Count("pk", filter=due_before & Q(outstanding_pence__gt=0)),
+    }
+    if stored:
+        sums["paid"] = SumPence("paid_pence")
     scheduled = (
-        instalments.with_balances(as_of)
-        .with_financial_year()
-        .order_by()
-        .values("fy_start_year")
-        .annotate(
-            amount=SumPence("amount_pence"),
-            overdue=SumPence(Greatest("outstanding_pence", Value(0)), filter=due_before),
-            overdue_count=Count("pk", filter=due_before & Q(outstanding_pence__gt=0)),
-        )
+        instalments.with_balances(paid_to).with_financial_year().order_by().values("fy_start_year").annotate(**sums)
     )
+    paid_by_year = {} if stored else payments_by_year(instalments, paid_to)
+    return {
+        (year := row["fy_start_year"]): YearSums(
+            row["amount"], row.get("paid", paid_by_year.get(year, 0)), row["overdue"], row["overdue_count"]
+        )
+        for row in scheduled
+    }
+
+
+def payments_by_year(instalments, as_of: date) -> dict[int, int]:
+    """{fy_start_year: payments less reversals made by `as_of`} over the instalments, joining their payments."""
     paid = (
         Payment.objects.made_by(as_of)
         .filter(instalment__in=instalments.order_by().values("pk"))
@@ -144,13 +156,7 @@ def year_sums(instalments, as_of: date) -> dict[int, YearSums]:
         .values(fy_start_year=Instalment.objects.financial_year_of_due_date("instalment__"))
         .annotate(paid=SumPence(PaymentQuerySet.signed_pence()))
     )
-    paid_by_year = {row["fy_start_year"]: row["paid"] for row in paid}
-    return {
-        row["fy_start_year"]: YearSums(
-            row["amount"], paid_by_year.get(row["fy_start_year"], 0), row["overdue"], row["overdue_count"]
-        )
-        for row in scheduled
-    }
+    return {row["fy_start_year"]: row["paid"] for row in paid}
 
 
 def headline(label: str, as_of: date, settlements, by_year: dict[int, YearSums]) -> Headline:
@@ -171,16 +177,16 @@ def headline(label: str, as_of: date, settlements, by_year: dict[int, YearSums])
     )
 
 
-def headlines(as_of: date, force: Force | None, by_year: dict[int, YearSums]) -> list[Headline]:
+def headlines(as_of: date, force: Force | None, by_year: dict[int, YearSums], paid_to: date | None) -> list[Headline]:
     """One headline for everything (from the years' sums already made), or two for a force."""
     settlements, instalments = settlements_in_scope(as_of), instalments_in_scope(as_of)
     if force is None:
         return [headline("All settlements", as_of, settlements, by_year)]
     return [
         headline(f"{force.short_name} pays", as_of, settlements.filter(payer=force),
-                 year_sums(instalments.filter(settlement__payer=force), as_of)),
+                 year_sums(instalments.filter(settlement__payer=force), as_of, paid_to)),
         headline(f"{force.short_name} is owed", as_of, settlements.filter(payee=force),
-                 year_sums(instalments.filter(settlement__payee=force), as_of)),
+                 year_sums(instalments.filter(settlement__payee=force), as_of, paid_to)),
     ]  # fmt: skip
 
 
@@ -285,7 +291,8 @@ def alliance_stages(as_of: date, force: Force | None) -> tuple[list[AllianceStag
 
 
 def dashboard(as_of: date, force: Force | None = None) -> Dashboard:
-    by_year = year_sums(instalments_in_scope(as_of, force), as_of)
+    paid_to = Payment.objects.cutoff(as_of)
+    by_year = year_sums(instalments_in_scope(as_of, force), as_of, paid_to)
     next_due, overdue = due_lists(as_of, force)
     running, ending, hosted_counts = hosted(as_of, force)
     stages, stage_counts = alliance_stages(as_of, force)
@@ -294,7 +301,7 @@ def dashboard(as_of: date, force: Force | None = None) -> Dashboard:
         as_of=as_of,
         force=force,
         financial_year=FinancialYear.for_date(as_of),
-        headlines=headlines(as_of, force, by_year),
+        headlines=headlines(as_of, force, by_year, paid_to),
         next_due=next_due,
         overdue=overdue,
         overdue_count=sum(year.overdue_count for year in by_year.values()),

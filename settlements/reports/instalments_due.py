@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from settlements.fiscal import FinancialYear
-from settlements.models import Alliance, Force, Instalment
+from settlements.models import Alliance, Force, Instalment, Payment
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,13 @@ class DueFilters:
 def instalments_due(filters: DueFilters, *, every_row: bool = False):
     """Matching current instalments, annotated with balances and status, sorted by due date.
 
-    `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page.
+    `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page
+    when they must be summed from the payments, that is when some payment is dated after the date.
     """
     current = Instalment.objects.current()
+    grouped = every_row and Payment.objects.cutoff(filters.as_of) is not None
     rows = (
-        (current.with_status_grouped(filters.as_of) if every_row else current.with_status(filters.as_of))
+        (current.with_status_grouped(filters.as_of) if grouped else current.with_status(filters.as_of))
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .order_by("due_on", "settlement__payer__short_name", "settlement_id", "number")
     )

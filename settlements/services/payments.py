@@ -9,6 +9,8 @@ from djmoney.money import Money
 from settlements.models import Instalment, Payment
 from settlements.money import GBP, PENNY, format_gbp, from_pence
 
+from . import ledger
+
 REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
 
 
@@ -86,6 +88,7 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
     try:
         with transaction.atomic():
             payment.save()
+            ledger.post(payment)
     except IntegrityError:
         # Another transaction recorded the same reference after we looked: answer as if we had seen it.
         existing = _existing_or_refuse(reference, **expected)
