@@ -98,7 +98,12 @@ def _load_records(rows) -> dict:
 
 
 def _tracked_fields(model):
-    return [f for f in model._meta.concrete_fields if not f.primary_key and not isinstance(f, CurrencyField)]
+    kept = {field.name for field in model.history.model._meta.fields}  # a history may leave fields out
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name in kept and not isinstance(f, CurrencyField)
+    ]
 
 
 def _related_names(records) -> dict:
