@@ -75,17 +75,21 @@ def column_letters(count: int) -> list[str]:
 
 
 class Sheet:
-    """One worksheet: rows are written to a temporary file as they come, then placed behind the column widths."""
+    """One worksheet: rows are written to a temporary file as they come, then placed behind the column widths.
+
+    Cells carry no reference (Excel and openpyxl number them in order), so that the XML of a text or a date
+    is made once per column and value and reused: reports repeat their names, years and statuses.
+    """
 
     def __init__(self, title: str, columns: int):
         self.title = title
-        self.letters = column_letters(columns)
-        self.widest = [None] * columns  # per column, the value whose text is longest so far
-        self.lengths = [0] * columns
+        self.columns = columns
+        self.made = [{} for _ in range(columns)]  # per column: value -> its cell's XML, for text, dates and blanks
+        self.made_bold = [{} for _ in range(columns)]
+        self.longest = [None] * columns  # per column, the number whose text is longest so far
         self.rows = tempfile.SpooledTemporaryFile(max_size=8 * 2**20)  # noqa: SIM115 - closed by write_to
         self.count = 0
         self.frozen = 0
-        self.dates = {}
 
     def freeze(self) -> None:
         """Keep the rows written so far in view when scrolling."""
@@ -94,39 +98,46 @@ class Sheet:
     def append(self, values, bold: bool = False, fit: bool = True) -> None:
         """Add a row; `fit=False` leaves the column widths to the other rows (a heading may spill across)."""
         self.count += 1
-        row = str(self.count)
-        cells = [f'<row r="{row}">']
-        offset = BOLD if bold else PLAIN
+        cells = [f'<row r="{self.count}">']
+        made, longest, offset = (self.made_bold if bold else self.made), self.longest, BOLD if bold else PLAIN
         for column, value in enumerate(values):
             kind = type(value)
-            if kind is str:
-                text = escape_text(value)
-                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-                style = f' s="{offset}"' if offset else ""
-                ref = self.letters[column] + row
-                cells.append(f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{text}</t></is></c>')
-                shown = value
-            elif kind is Decimal:
-                shown = str(value)
-                cells.append(f'<c r="{self.letters[column]}{row}" s="{MONEY + offset}"><v>{shown}</v></c>')
-            elif kind is int:
-                shown = str(value)
-                style = f' s="{offset}"' if offset else ""
-                cells.append(f'<c r="{self.letters[column]}{row}"{style}><v>{shown}</v></c>')
-            elif kind is date:
-                serial = self.dates.get(value)
-                if serial is None:
-                    serial = self.dates[value] = str((value - EXCEL_EPOCH).days)
-                cells.append(f'<c r="{self.letters[column]}{row}" s="{DATE + offset}"><v>{serial}</v></c>')
-                shown = "dd/mm/yyyy"
-            elif value is None:
-                continue
+            if kind is Decimal or kind is int:
+                text = str(value)
+                widest = longest[column]
+                if fit and (widest is None or len(text) > len(str(widest))):
+                    longest[column] = value
+                style = MONEY + offset if kind is Decimal else offset
+                cells.append(f'<c s="{style}"><v>{text}</v></c>' if style else f"<c><v>{text}</v></c>")
             else:
-                raise TypeError(f"an Excel cell cannot hold {kind.__name__} {value!r}")
-            if fit and len(shown) > self.lengths[column]:
-                self.lengths[column], self.widest[column] = len(shown), value
+                cell = made[column].get(value) if fit else None
+                if cell is None:
+                    cell = self._cell(value, offset)
+                    if fit:
+                        made[column][value] = cell
+                cells.append(cell)
         cells.append("</row>")
         self.rows.write("".join(cells).encode())
+
+    @staticmethod
+    def _cell(value, offset: int) -> str:
+        style = f' s="{offset}"' if offset else ""
+        if value is None:
+            return "<c/>"
+        if isinstance(value, str):
+            text = escape_text(value)
+            space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+            return f'<c t="inlineStr"{style}><is><t{space}>{text}</t></is></c>'
+        if type(value) is date:
+            return f'<c s="{DATE + offset}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
+        raise TypeError(f"an Excel cell cannot hold {type(value).__name__} {value!r}")
+
+    def widths(self) -> list[int]:
+        """Per column, the characters its widest value takes."""
+        return [
+            max(map(shown_width, [*made, *made_bold, longest]))
+            for made, made_bold, longest in zip(self.made, self.made_bold, self.longest, strict=True)
+        ]
 
     def write_to(self, archive: zipfile.ZipFile, name: str) -> None:
         with archive.open(name, "w", force_zip64=True) as part:
@@ -145,8 +156,8 @@ class Sheet:
                 f'<selection pane="bottomLeft" activeCell="{below}" sqref="{below}"/>'
             )
         columns = "".join(
-            f'<col min="{n}" max="{n}" width="{column_width(shown_width(value))}" customWidth="1"/>'
-            for n, value in enumerate(self.widest, start=1)
+            f'<col min="{n}" max="{n}" width="{column_width(width)}" customWidth="1"/>'
+            for n, width in enumerate(self.widths(), start=1)
         )
         return (
             f'{HEAD}<worksheet xmlns="{NAMESPACE}"><sheetViews><sheetView workbookViewId="0">{pane}</sheetView>'
