@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from io import BytesIO, StringIO
 
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -50,10 +51,14 @@ def funding_label(source: str, reserve_name: str) -> str:
     return f"{label}: {reserve_name}" if reserve_name else label
 
 
+CENTS = [f".{n:02d}" for n in range(100)]
+
+
 def plain_pence(pence: int) -> str:
     """Whole pence as a plain decimal, as the CSV gives amounts: 1050000000 -> "10500000.00"."""
-    pounds, pennies = divmod(abs(pence), 100)
-    return f"{'-' if pence < 0 else ''}{pounds}.{pennies:02d}"
+    if pence < 0:
+        return "-" + plain_pence(-pence)
+    return str(pence // 100) + CENTS[pence % 100]
 
 
 def decimal_pence(pence: int) -> Decimal:
@@ -61,17 +66,27 @@ def decimal_pence(pence: int) -> Decimal:
     return Decimal(pence).scaleb(-2)
 
 
-class FinancialYears(dict):
-    """The financial year's name of each due date, worked out once per date."""
+class DueDates(dict):
+    """Each due date as the database driver gives it (a date, or ISO text from SQLite): the date, its ISO text and
+    the name of its financial year, worked out once per date."""
 
-    def __missing__(self, day: date) -> str:
-        self[day] = name = str(FinancialYear.for_date(day))
-        return name
+    def __missing__(self, value) -> tuple[date, str, str]:
+        day = value if isinstance(value, date) else date.fromisoformat(value)
+        self[value] = worked_out = (day, day.isoformat(), str(FinancialYear.for_date(day)))
+        return worked_out
 
 
 def due_tuples(rows):
-    """The report's rows as tuples of DUE_COLUMNS, fetched in chunks from a server-side cursor."""
-    return rows.values_list(*DUE_COLUMNS).iterator(chunk_size=CHUNK_SIZE)
+    """The report's rows as tuples of DUE_COLUMNS, fetched in chunks from a server-side cursor.
+
+    Read without Django's per-value conversions, a tenth of an export's time at 100,000 rows: amounts are whole
+    pence already, and due dates come as the driver gives them (see DueDates).
+    """
+    sql, params = rows.values_list(*DUE_COLUMNS).query.get_compiler(rows.db).as_sql()
+    with connections[rows.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK_SIZE):
+            yield from chunk
 
 
 def as_text(values: list) -> list:
@@ -83,13 +98,14 @@ def due_csv_lines(rows):
     """The CSV text of the due report, about LINES_PER_CHUNK lines a piece, starting with the BOM and header."""
     buffer = StringIO()
     writer = csv.writer(buffer)
-    years = FinancialYears()
+    dates = DueDates()
     buffer.write(BOM)
     writer.writerow(DUE_HEADER)
     chunk = []
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
+        _, iso, year = dates[due_on]
         chunk.append((
-            alliance, payer, payee, number, due_on.isoformat(), years[due_on], plain_pence(amount), "GBP",
+            alliance, payer, payee, number, iso, year, plain_pence(amount), "GBP",
             plain_pence(paid), plain_pence(outstanding), status, funding_label(source, reserve),
         ))  # fmt: skip
         if len(chunk) == LINES_PER_CHUNK:
@@ -164,13 +180,14 @@ def instalments_due_xlsx(rows, filters: list[tuple[str, str]], filename: str) ->
     sheet.append([])
     sheet.append([xlsx.header_label(name) for name in DUE_HEADER], bold=True)
     sheet.freeze()
-    years, money = FinancialYears(), decimal_pence
+    dates, money = DueDates(), decimal_pence
     total_amount = total_paid = 0
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
         total_amount += amount
         total_paid += paid
+        day, _, year = dates[due_on]
         sheet.append((
-            alliance, payer, payee, number, due_on, years[due_on], money(amount), "GBP", money(paid),
+            alliance, payer, payee, number, day, year, money(amount), "GBP", money(paid),
             money(outstanding), STATUS_LABELS[status], funding_label(source, reserve),
         ))  # fmt: skip
     totals = [money(total_amount), "GBP", money(total_paid), money(total_amount - total_paid)]
