@@ -6,11 +6,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from settlements import csv_copy, exports
 from settlements.fiscal import FinancialYear
+from settlements.reports.instalments_due import DueFilters, instalments_due
 from tests import factories
 from tests.scenarios import AS_OF, World, build_world, gbp
 
@@ -208,3 +211,32 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_excel(admin_client):
     [row] = table_rows(sheet)
     assert row[0].value == alliance.name
     assert row[0].data_type == "s"
+
+
+NAMES = ['Smith, Jones and "Partners"', "Line\nbreak", "Carriage\rreturn", " spaced ", "=SUM(A1)", "Zürich £ 東京"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        DueFilters(as_of=AS_OF),
+        DueFilters(as_of=date(2020, 11, 1), statuses=("overdue", "part_paid")),
+        DueFilters(as_of=date(2030, 1, 1)),
+    ],
+    ids=["as at 31/03/2021", "a past date with later payments", "after every payment"],
+)
+def test_postgresql_copy_writes_the_same_bytes_as_the_csv_module(world, filters):
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    for n, name in enumerate(NAMES):
+        alliance = factories.AllianceFactory(name=name)
+        settlement = factories.SettlementFactory(alliance=alliance, cash_amount=gbp("1000000.03"))
+        due_on = date(2020, 4, n + 1)
+        row = factories.InstalmentFactory(
+            settlement=settlement, amount=gbp("1000000.03"), reserve_name=name, due_on=due_on
+        )
+        factories.PaymentFactory(instalment=row, amount=gbp("0.03"), paid_on=date(2021, 1, 1))
+    rows = instalments_due(filters, every_row=True)
+    python = "".join(exports.due_csv_rows(rows))
+    assert python.count("\r\n") >= len(NAMES)
+    assert "".join(csv_copy.due_csv_rows(rows)) == python
