@@ -10,10 +10,11 @@ from django.urls import path
 from django.utils import timezone
 from djmoney.money import Money
 
-from . import forms, models, services
+from . import dating, forms, models, services
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_history import AuditedAdmin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
+from .admin_years import ParentYearLockInlineMixin, YearLockMixin
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
 from .reports.balances import instalment_balances
@@ -113,7 +114,7 @@ class TerminationNoticeAdmin(AuditedAdmin):
     list_select_related = ["alliance", "served_by"]
 
 
-class SettlementAdjustmentInline(admin.TabularInline):
+class SettlementAdjustmentInline(ParentYearLockInlineMixin, admin.TabularInline):
     model = models.SettlementAdjustment
     extra = 0
 
@@ -128,6 +129,9 @@ class InstalmentInlineFormSet(BaseInlineFormSet):
             return
         amounts = [form.instance.amount for form in self.forms if self._counts(form)]
         services.validate_schedule_total(cash_amount=cash_amount, amounts=amounts)
+        for form in self.forms:
+            if form.instance.pk and self.can_delete and self._should_delete_form(form):
+                dating.check_record(form.instance, action="deleted")
 
     def _counts(self, form) -> bool:
         if self.can_delete and self._should_delete_form(form):
@@ -193,7 +197,7 @@ def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
 
 
 @admin.register(models.Settlement)
-class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmin):
+class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin):
     change_form_template = "admin/settlements/settlement/change_form.html"
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = ["status", "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
@@ -289,7 +293,7 @@ class SettlementAdmin(SettlementApprovalMixin, SettlementLocksMixin, AuditedAdmi
 
 
 @admin.register(models.SettlementAdjustment)
-class SettlementAdjustmentAdmin(AuditedAdmin):
+class SettlementAdjustmentAdmin(YearLockMixin, AuditedAdmin):
     list_display = ["description", "settlement", "kind", "amount_column"]
     list_filter = ["kind"]
     search_fields = ["description", "settlement__alliance__name"]
@@ -356,7 +360,7 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Instalment)
-class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
+class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
     form = forms.InstalmentAdminForm
     list_display = [
         "number",
@@ -395,7 +399,7 @@ class InstalmentAdmin(InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin)
 
 
 @admin.register(models.Payment)
-class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
+class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     """Payments are recorded and reversed through the payment services; never edited or deleted."""
 
     list_display = ["reference", "instalment", "paid_on", "kind", "amount_column", "recorded_by", "recorded_at"]
@@ -474,7 +478,7 @@ class PaymentAdmin(PaymentLocksMixin, AuditedAdmin):
 
 
 @admin.register(models.ScheduleRevision)
-class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, AuditedAdmin):
+class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, YearLockMixin, AuditedAdmin):
     list_display = ["__str__", "revised_on", "decision_reference", "created_by", "approved_by"]
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"

@@ -26,6 +26,7 @@ AUDITED_MODELS = {
         domain.ScheduleRevision,
         domain.Instalment,
         domain.Payment,
+        domain.YearClosing,
     )
 }
 ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}

@@ -23,18 +23,26 @@ DOMAIN_MODELS = (
     "instalment",
     "payment",
 )
-VIEW_ALL = tuple(f"view_{model}" for model in DOMAIN_MODELS)
+# Everyone sees which years are closed; only approvers close and reopen them.
+VIEW_ALL = (*(f"view_{model}" for model in DOMAIN_MODELS), "view_yearclosing")
 
 APPROVE_SETTLEMENT = "approve_settlement"
 APPROVE_SCHEDULE_REVISION = "approve_schedulerevision"
 VIEW_AUDIT = "view_audit"
+CLOSE_FINANCIAL_YEAR = "close_financial_year"
 
 # Codenames in the settlements app held by each role. Nobody but a superuser deletes: mistakes are
 # corrected by a reversal or a schedule revision, so the record of what happened stays.
 ROLE_PERMISSIONS = {
     VIEWER: VIEW_ALL,
     FINANCE_EDITOR: VIEW_ALL + tuple(f"{action}_{model}" for model in DOMAIN_MODELS for action in ("add", "change")),
-    FINANCE_APPROVER: (*VIEW_ALL, APPROVE_SETTLEMENT, APPROVE_SCHEDULE_REVISION, VIEW_AUDIT),
+    FINANCE_APPROVER: (
+        *VIEW_ALL,
+        APPROVE_SETTLEMENT,
+        APPROVE_SCHEDULE_REVISION,
+        VIEW_AUDIT,
+        CLOSE_FINANCIAL_YEAR,
+    ),
 }
 
 
@@ -60,17 +68,35 @@ def can_approve_schedule_revision(user) -> bool:
     return user.is_active and user.has_perm(perm(APPROVE_SCHEDULE_REVISION))
 
 
+def can_close_financial_year(user) -> bool:
+    """Close and reopen financial years: finance approvers (and superusers)."""
+    return user.is_active and user.has_perm(perm(CLOSE_FINANCIAL_YEAR))
+
+
 def sync_role_groups(apps) -> None:
     """Create or update the role groups with exactly their permissions (`apps` may be a migration's)."""
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
+    known = _codenames_of_models(apps)
+    for role, all_codenames in ROLE_PERMISSIONS.items():
+        # An earlier migration's state lacks the models added after it: their permissions come later.
+        codenames = [codename for codename in all_codenames if codename in known]
         group, _ = group_model.objects.get_or_create(name=role)
         permissions = permission_model.objects.filter(content_type__app_label="settlements", codename__in=codenames)
         missing = set(codenames) - set(permissions.values_list("codename", flat=True))
         if missing:
             raise LookupError(f"Permissions missing for role {role}: {', '.join(sorted(missing))}")
         group.permissions.set(permissions)
+
+
+def _codenames_of_models(apps) -> set[str]:
+    """Every permission codename of the settlements models that exist in `apps` (a migration's state)."""
+    codenames = set()
+    for model in apps.get_app_config("settlements").get_models():
+        opts = model._meta
+        codenames.update(f"{action}_{opts.model_name}" for action in opts.default_permissions)
+        codenames.update(codename for codename, _ in opts.permissions)
+    return codenames
 
 
 def _require(check, request) -> None:

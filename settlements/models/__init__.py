@@ -1,6 +1,7 @@
 from .parties import Alliance, Force, HostedService, TerminationNotice
 from .schedule import Instalment, Payment, ScheduleRevision
 from .settlement import Settlement, SettlementAdjustment
+from .years import YearClosing
 
 __all__ = [
     "Alliance",
@@ -12,4 +13,5 @@ __all__ = [
     "Settlement",
     "SettlementAdjustment",
     "TerminationNotice",
+    "YearClosing",
 ]

@@ -8,7 +8,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 from simple_history.models import HistoricalRecords
 
-from settlements import immutability
+from settlements import dating, immutability
 from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, from_pence, money_field, validate_positive
 
@@ -62,6 +62,9 @@ class ScheduleRevision(models.Model):
 
     def __str__(self):
         return f"Revision {self.sequence} of {self.settlement}, {self.revised_on:%d/%m/%Y}"
+
+    def clean(self):
+        dating.check_record(self)
 
 
 class PaymentQuerySet(models.QuerySet):
@@ -361,6 +364,7 @@ class Instalment(models.Model):
 
     def clean(self):
         immutability.check_instalment_save(self)
+        dating.check_record(self)
 
 
 class Payment(models.Model):

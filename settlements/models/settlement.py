@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from settlements import immutability
+from settlements import dating, immutability
 from settlements.money import Pence, from_pence, money_field, validate_positive
 
 from .parties import Alliance, Force, TerminationNotice
@@ -129,6 +129,7 @@ class Settlement(models.Model):
         if self.alliance_id and self.termination_notice_id and self.termination_notice.alliance_id != self.alliance_id:
             raise ValidationError({"termination_notice": "This notice belongs to a different alliance."})
         immutability.check_settlement_save(self)
+        dating.check_record(self)
 
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
@@ -177,3 +178,4 @@ class SettlementAdjustment(models.Model):
 
     def clean(self):
         immutability.check_adjustment_save(self)
+        dating.check_record(self)

@@ -16,6 +16,7 @@ from .schedules import (
     split_evenly,
     validate_schedule_total,
 )
+from .years import close_financial_year, reopen_financial_year
 
 __all__ = [
     "ApprovalRefused",
@@ -26,12 +27,14 @@ __all__ = [
     "approve_schedule_revision",
     "approve_settlement",
     "check_settlement_schedule",
+    "close_financial_year",
     "confirm_schedule",
     "difference_message",
     "outstanding_on",
     "preview_revision",
     "preview_schedule",
     "record_payment",
+    "reopen_financial_year",
     "reverse_payment",
     "revise_schedule",
     "schedule_before",

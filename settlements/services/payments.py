@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from djmoney.money import Money
 
+from settlements import dating
 from settlements.models import Instalment, Payment
 from settlements.money import GBP, PENNY, format_gbp, from_pence
 
@@ -98,16 +99,20 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
     return payment
 
 
-def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None) -> Payment:
+def record_payment(
+    *, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None, today: date | None = None
+) -> Payment:
     """Record money paid against an instalment; the reference makes a repeated call harmless."""
     amount, reference = _clean_amount(amount), _clean_reference(reference)
     paid_on = _clean_date(paid_on, "paid_on")
+    dating.refuse_future(paid_on, field="paid_on", what="A payment", today=today)
     with transaction.atomic():
         locked = _lock(instalment)
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
         if existing := _existing_or_refuse(reference, **expected):
             return existing
         _refuse_superseded(locked)
+        dating.refuse_closed(paid_on, what=f"a payment made on {paid_on:%d/%m/%Y} cannot be recorded", field="paid_on")
         if paid_on < locked.settlement.agreed_on:
             raise ValidationError(
                 {
@@ -130,9 +135,20 @@ def record_payment(*, instalment, amount: Money, paid_on: date, reference: str, 
         return _save(payment, reference, expected)
 
 
-def reverse_payment(*, payment: Payment, reversed_on: date, reason: str, reference: str, recorded_by=None) -> Payment:
+def _refuse_closed_reversal(original: Payment, reversed_on: date) -> None:
+    made_on = original.paid_on
+    dating.refuse_closed(made_on, what=f"payment {original.reference}, made on {made_on:%d/%m/%Y}, cannot be reversed")
+    dating.refuse_closed(
+        reversed_on, what=f"a reversal dated {reversed_on:%d/%m/%Y} cannot be recorded", field="reversed_on"
+    )
+
+
+def reverse_payment(
+    *, payment: Payment, reversed_on: date, reason: str, reference: str, recorded_by=None, today: date | None = None
+) -> Payment:
     """Correct a payment by a reversal of its full amount that points at it and gives the reason."""
     reference, reversed_on = _clean_reference(reference), _clean_date(reversed_on, "reversed_on")
+    dating.refuse_future(reversed_on, field="reversed_on", what="A reversal", today=today)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for the reversal."})
@@ -147,6 +163,7 @@ def reverse_payment(*, payment: Payment, reversed_on: date, reason: str, referen
         if done := Payment.objects.filter(reverses=original).first():
             raise ValidationError(f"Payment {original.reference} was already reversed by {done.reference}.")
         _refuse_superseded(locked)
+        _refuse_closed_reversal(original, reversed_on)
         if reversed_on < original.paid_on:
             raise ValidationError(
                 {"reversed_on": f"A reversal cannot come before the payment it reverses ({original.paid_on:%d/%m/%Y})."}

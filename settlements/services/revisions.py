@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 
-from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
+from settlements import dating
+from settlements.models import Instalment, Payment, ScheduleRevision, Settlement, YearClosing
 from settlements.money import from_pence, to_pence
 
 from .schedules import (
@@ -20,14 +21,16 @@ from .schedules import (
 
 
 def split_schedule(settlement: Settlement) -> tuple[list[Instalment], list[Instalment]]:
-    """Current instalments that stay (any payment recorded, even one reversed) and those a revision replaces."""
+    """Current instalments that stay (any payment recorded, even one reversed, or due in a closed year) and
+    those a revision replaces."""
+    closed = YearClosing.objects.closed().filter(starts_on__lte=OuterRef("due_on"), ends_on__gte=OuterRef("due_on"))
     instalments = (
         settlement.instalments.current()
-        .annotate(has_payments=Exists(Payment.objects.filter(instalment=OuterRef("pk"))))
+        .annotate(has_payments=Exists(Payment.objects.filter(instalment=OuterRef("pk"))), in_closed_year=Exists(closed))
         .order_by("number", "pk")
     )
-    kept = [i for i in instalments if i.has_payments]
-    replaceable = [i for i in instalments if not i.has_payments]
+    kept = [i for i in instalments if i.has_payments or i.in_closed_year]
+    replaceable = [i for i in instalments if not (i.has_payments or i.in_closed_year)]
     return kept, replaceable
 
 
@@ -43,7 +46,10 @@ def preview_revision(
     if not kept and not replaceable:
         raise ValidationError("This settlement has no schedule to revise: generate one first.")
     if not replaceable:
-        raise ValidationError("Every instalment has payments recorded against it: nothing is left to reschedule.")
+        raise ValidationError(
+            "Every instalment has payments recorded against it or falls due in a closed financial year: "
+            "nothing is left to reschedule."
+        )
     remainder = from_pence(sum(to_pence(i.amount) for i in replaceable))
     rows = plan_rows(
         terms=terms,
@@ -65,8 +71,13 @@ def revise_schedule(
     funding_source: str = Instalment.FundingSource.NOT_RECORDED,
     reserve_name: str = "",
     created_by=None,
+    today: date | None = None,
 ) -> ScheduleRevision:
     """Replace the instalments with no payments by new ones for exactly the same remainder, keeping history."""
+    if isinstance(revised_on, date):
+        dating.refuse_future(revised_on, field="revised_on", what="A revision", today=today)
+        what = f"a schedule revision taking effect on {revised_on:%d/%m/%Y} cannot be made"
+        dating.refuse_closed(revised_on, what=what, field="revised_on")
     with transaction.atomic():
         settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
         # Lock the schedule so that no payment lands on an instalment while it is being replaced.

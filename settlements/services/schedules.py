@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from djmoney.money import Money
 
+from settlements import dating
 from settlements.fiscal import FinancialYear, add_months
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
 from settlements.money import GBP, format_gbp, from_pence, to_pence
@@ -203,6 +204,7 @@ def confirm_schedule(
             settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
         )
         for old in settlement.instalments.all():
+            dating.check_record(old, action="replaced")
             old._history_user = created_by
             old.delete()
         instalments = [_create_instalment(plan, row, introduced_by=None, created_by=created_by) for row in plan.rows]

@@ -1,0 +1,183 @@
+"""Closed financial years in the admin: the page that closes and reopens them (finance approvers only), and
+the lock shown on every record a closed year holds. The rules live in settlements.dating and the services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import dating, roles, services
+from .fiscal import FinancialYear
+from .forms import add_service_error
+from .models import YearClosing
+
+
+def lock_message(closing) -> str:
+    return f"{closing.describe()} Nothing dated in it can be added, changed, reversed or approved."
+
+
+class YearLockMixin:
+    """A record dated in a closed year shows read-only, with the year that holds it, and cannot be deleted."""
+
+    def year_lock(self, obj):
+        return dating.lock_of(obj) if obj is not None and obj.pk else None
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self.year_lock(obj):
+            readonly += [f.name for f in obj._meta.fields if f.editable and f.name not in readonly]
+        return readonly
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self.year_lock(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        lock = self.year_lock(self.get_object(request, unquote(object_id)))
+        extra_context = extra_context or {}
+        if lock is not None:
+            if request.method == "GET":
+                messages.warning(request, lock_message(lock))
+            extra_context = {**extra_context, "show_approve": False, "can_reverse": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ParentYearLockInlineMixin:
+    """Rows of a record a closed year holds (a settlement's adjustments) are neither added, changed nor deleted."""
+
+    def _locked(self, obj) -> bool:
+        return obj is not None and obj.pk is not None and dating.lock_of(obj) is not None
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not self._locked(obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not self._locked(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not self._locked(obj)
+
+
+class CloseYearForm(forms.Form):
+    financial_year = forms.CharField(label="Financial year", max_length=7, help_text="e.g. 2020/21")
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional, e.g. accounts signed by the auditors on 30/09/2021.",
+    )
+
+    def clean_financial_year(self):
+        try:
+            return FinancialYear.parse(self.cleaned_data["financial_year"])
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+
+
+class ReopenYearForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the year is reopened.")
+
+
+@admin.register(YearClosing)
+class YearClosingAdmin(SimpleHistoryAdmin):
+    change_list_template = "admin/settlements/yearclosing/change_list.html"
+    change_form_template = "admin/settlements/yearclosing/change_form.html"
+    list_display = ["__str__", "state", "closed_on", "closed_by", "note", "reopened_on", "reopened_by", "reopen_reason"]
+    list_select_related = ["closed_by", "reopened_by"]
+    fields = ["state", "closed_on", "closed_by", "note", "reopened_on", "reopened_by", "reopen_reason"]
+    readonly_fields = fields
+
+    @admin.display(description="state")
+    def state(self, obj):
+        return "Closed" if obj.is_closed else "Open (reopened)"
+
+    @admin.display(description="closed on", ordering="closed_at")
+    def closed_on(self, obj):
+        return date_format(timezone.localtime(obj.closed_at), "j F Y, H:i")
+
+    @admin.display(description="reopened on", ordering="reopened_at")
+    def reopened_on(self, obj):
+        return date_format(timezone.localtime(obj.reopened_at), "j F Y, H:i") if obj.reopened_at else "-"
+
+    def has_add_permission(self, request):
+        return False  # a year is closed with "Close a financial year", which checks the order of years
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_close(self, request) -> bool:
+        return roles.can_close_financial_year(request.user)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("close/", view(self.close_view), name="settlements_yearclosing_close"),
+            path("<path:object_id>/reopen/", view(self.reopen_view), name="settlements_yearclosing_reopen"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "may_close": self.may_close(request)})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_close": self.may_close(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def close_view(self, request):
+        if not self.may_close(request):
+            raise PermissionDenied("Closing a financial year needs the finance approver role.")
+        form = CloseYearForm(request.POST or None)
+        if form.is_bound and form.is_valid():
+            try:
+                closing = services.close_financial_year(
+                    financial_year=form.cleaned_data["financial_year"],
+                    closed_by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            except PermissionDenied as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                self.message_user(request, closing.describe(), messages.SUCCESS)
+                return redirect("admin:settlements_yearclosing_changelist")
+        return self._form_page(request, form, "Close a financial year")
+
+    def reopen_view(self, request, object_id):
+        if not self.may_close(request):
+            raise PermissionDenied("Reopening a financial year needs the finance approver role.")
+        closing = self.get_object(request, unquote(object_id))
+        if closing is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        form = ReopenYearForm(request.POST or None)
+        if form.is_bound and form.is_valid():
+            try:
+                services.reopen_financial_year(
+                    financial_year=closing.financial_year, reopened_by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                add_service_error(form, error)
+            except PermissionDenied as refusal:
+                form.add_error(None, str(refusal))
+            else:
+                self.message_user(request, f"Financial year {closing.financial_year} is open again.", messages.SUCCESS)
+                return redirect("admin:settlements_yearclosing_changelist")
+        return self._form_page(request, form, f"Reopen financial year {closing.financial_year}", closing)
+
+    def _form_page(self, request, form, title, closing=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "closing": closing,
+            "original": closing,
+        }
+        return TemplateResponse(request, "admin/settlements/yearclosing/year_form.html", context)

@@ -1,0 +1,95 @@
+"""When an entry may be dated: never after today (Europe/London), never in a closed financial year.
+
+The services call these checks with the dates they are about to write, the models' clean() with the
+record's dates (as entered and as stored), so the admin, the services and the forms give the same
+message. The database holds the closed-year rule as well (migration 0004), for every other path.
+"""
+
+from datetime import date
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+CLOSED_YEAR = "closed_year"
+
+# What places each kind of record in a financial year, in words: an adjustment goes with its settlement.
+PLACED_BY = {
+    "payment": ("paid_on", "a payment or reversal made on {:%d/%m/%Y}"),
+    "instalment": ("due_on", "an instalment due on {:%d/%m/%Y}"),
+    "schedulerevision": ("revised_on", "a schedule revision taking effect on {:%d/%m/%Y}"),
+    "settlement": ("agreed_on", "a settlement agreed on {:%d/%m/%Y}"),
+    "settlementadjustment": (None, "an adjustment of a settlement agreed on {:%d/%m/%Y}"),
+}
+
+
+class ClosedYearError(ValidationError):
+    """A change refused because its date falls in a closed financial year."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__({field: message} if field else message, code=CLOSED_YEAR)
+
+
+def london_today() -> date:
+    """Today in London: a payment keyed at 00:30 on 1 April (BST, 23:30 UTC) is dated 1 April."""
+    return timezone.localdate()
+
+
+def refuse_future(day: date, *, field: str, what: str, today: date | None = None) -> None:
+    """Refuse `day` after today, saying why: an entry records what has already happened."""
+    today = today or london_today()
+    if day > today:
+        raise ValidationError(
+            {field: f"{what} cannot be dated after today ({today:%d/%m/%Y}): {day:%d/%m/%Y} is in the future."},
+            code="future_date",
+        )
+
+
+def closing_holding(day: date):
+    """The YearClosing of the closed year that holds `day`, or None (the models import this module)."""
+    return apps.get_model("settlements", "YearClosing").objects.holding(day)
+
+
+def refuse_closed(day: date, *, what: str, field: str | None = None) -> None:
+    """Refuse a change to something dated `day` if its financial year is closed; `what` says what was refused."""
+    closing = closing_holding(day)
+    if closing is not None:
+        raise ClosedYearError(
+            f"{closing.describe()} {what[0].upper()}{what[1:]}. "
+            f"A finance approver may reopen {closing.financial_year}, giving a reason.",
+            field,
+        )
+
+
+def record_dates(record) -> list[date]:
+    """The dates that place a record in a financial year, as entered and as stored."""
+    name, _ = PLACED_BY[record._meta.model_name]
+    if name is None:
+        settlement = record.settlement if record.settlement_id else None
+        return record_dates(settlement) if settlement else []
+    entered = [getattr(record, name)] if isinstance(getattr(record, name), date) else []
+    stored = list(type(record)._base_manager.filter(pk=record.pk).values_list(name, flat=True)) if record.pk else []
+    return entered + [day for day in stored if day not in entered]
+
+
+def lock_of(record):
+    """The closing that holds this record (its year is closed), if any."""
+    for day in record_dates(record):
+        if closing := closing_holding(day):
+            return closing
+    return None
+
+
+def check_record(record, action: str = "added, changed or approved") -> None:
+    """For a model's clean(): refuse a record placed in a closed year, unless it is saved unchanged."""
+    _, phrase = PLACED_BY[record._meta.model_name]
+    for day in record_dates(record):
+        if closing_holding(day) is None or (action == "added, changed or approved" and _unchanged(record)):
+            continue
+        refuse_closed(day, what=f"{phrase.format(day)} cannot be {action}")
+
+
+def _unchanged(record) -> bool:
+    stored = type(record)._base_manager.filter(pk=record.pk).first() if record.pk else None
+    fields = [f for f in record._meta.concrete_fields if not f.primary_key]
+    return stored is not None and all(getattr(record, f.attname) == getattr(stored, f.attname) for f in fields)

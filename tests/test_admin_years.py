@@ -1,0 +1,262 @@
+"""Closed years in the admin and on the reports: closing and reopening, the lock on every record, refusals."""
+
+from datetime import date
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.test import RequestFactory
+from django.urls import reverse
+from djmoney.money import Money
+
+from settlements import roles, services
+from settlements.fiscal import FinancialYear
+from settlements.middleware import ClosedYearRefusalMiddleware
+from settlements.models import Payment, ScheduleRevision, Settlement, YearClosing
+from tests import factories
+from tests.access_helpers import make_user
+
+pytestmark = pytest.mark.django_db
+
+FY2020 = FinancialYear(2020)
+CLOSE_URL = "/admin/settlements/yearclosing/close/"
+
+
+def gbp(amount):
+    return Money(amount, "GBP")
+
+
+@pytest.fixture
+def alice(client):
+    return make_user(roles.FINANCE_APPROVER, "alice")
+
+
+@pytest.fixture
+def bob():
+    return make_user(roles.FINANCE_APPROVER, "bob")
+
+
+@pytest.fixture
+def editor():
+    return make_user(roles.FINANCE_EDITOR, "eddie")
+
+
+@pytest.fixture
+def books():
+    """Agreed 30/03/2020 (nothing due or paid in 2019/20); £600 due 31/03/2021, paid that day; £400 due 31/08/2021."""
+    settlement = factories.SettlementFactory(cash_amount=gbp("1000.00"), agreed_on=date(2020, 3, 30))
+    first = factories.InstalmentFactory(settlement=settlement, number=1, due_on=date(2021, 3, 31), amount=gbp("600"))
+    second = factories.InstalmentFactory(settlement=settlement, number=2, due_on=date(2021, 8, 31), amount=gbp("400"))
+    payment = services.record_payment(instalment=first, amount=gbp("600.00"), paid_on=date(2021, 3, 31), reference="P1")
+    return {"settlement": settlement, "first": first, "second": second, "payment": payment}
+
+
+def close_2020(user):
+    return services.close_financial_year(financial_year=FY2020, closed_by=user, note="Accounts signed")
+
+
+def page(client, user, url, data=None):
+    client.force_login(user)
+    return client.post(url, data) if data is not None else client.get(url)
+
+
+class TestClosingPage:
+    def test_an_approver_closes_a_year_from_the_admin(self, client, alice, books):
+        response = page(client, alice, CLOSE_URL, {"financial_year": "2020/21", "note": "Signed 30/09/2021"})
+        assert response.status_code == 302
+        closing = YearClosing.objects.get()
+        assert (closing.financial_year, closing.closed_by, closing.note) == (FY2020, alice, "Signed 30/09/2021")
+        listing = client.get(response.url).content.decode()
+        assert "Financial year 2020/21 is closed: closed on" in listing and "by alice" in listing
+
+    @pytest.mark.parametrize("role", [roles.VIEWER, roles.FINANCE_EDITOR])
+    def test_only_approvers_reach_the_closing_page(self, client, role):
+        user = make_user(role)
+        assert page(client, user, CLOSE_URL).status_code == 403
+        assert page(client, user, CLOSE_URL, {"financial_year": "2020/21"}).status_code == 403
+        assert "Close a financial year" not in page(client, user, "/admin/settlements/yearclosing/").content.decode()
+        assert not YearClosing.objects.exists()
+
+    def test_the_order_of_years_is_explained_on_the_form(self, client, alice, books):
+        factories.InstalmentFactory(settlement=books["settlement"], number=3, due_on=date(2019, 6, 30), amount=gbp("1"))
+        response = page(client, alice, CLOSE_URL, {"financial_year": "2020/21"})
+        assert response.status_code == 200
+        assert "Years close in order: 2019/20 still open" in response.content.decode()
+
+    def test_a_badly_written_year_is_explained(self, client, alice):
+        response = page(client, alice, CLOSE_URL, {"financial_year": "2020/22"})
+        assert "did you mean 2020/21?" in response.content.decode()
+
+    def test_the_closer_cannot_reopen_from_the_admin(self, client, alice, books):
+        closing = close_2020(alice)
+        url = reverse("admin:settlements_yearclosing_reopen", args=[closing.pk])
+        response = page(client, alice, url, {"reason": "Audit adjustment"})
+        assert response.status_code == 200
+        assert "another finance approver must reopen it" in response.content.decode()
+        assert YearClosing.objects.get().is_closed
+
+    def test_another_approver_reopens_from_the_admin(self, client, alice, bob, books):
+        closing = close_2020(alice)
+        detail = page(client, bob, reverse("admin:settlements_yearclosing_change", args=[closing.pk])).content.decode()
+        assert "Reopen this year" in detail
+        url = reverse("admin:settlements_yearclosing_reopen", args=[closing.pk])
+        assert client.post(url, {"reason": "Audit adjustment"}).status_code == 302
+        assert not YearClosing.objects.get().is_closed
+
+    def test_an_editor_cannot_reopen(self, client, alice, editor, books):
+        closing = close_2020(alice)
+        url = reverse("admin:settlements_yearclosing_reopen", args=[closing.pk])
+        assert page(client, editor, url, {"reason": "x"}).status_code == 403
+
+    def test_closing_and_reopening_are_in_the_recent_changes(self, client, alice, bob, books):
+        close_2020(alice)
+        services.reopen_financial_year(financial_year=FY2020, reopened_by=bob, reason="Audit adjustment")
+        content = page(client, bob, "/audit/recent-changes/").content.decode()
+        assert "Closed 2020/21: Accounts signed" in content
+        assert "Reopened 2020/21: Audit adjustment" in content
+
+
+class TestTheLockOnRecords:
+    @pytest.fixture(autouse=True)
+    def closed(self, alice, books):
+        close_2020(alice)
+
+    @pytest.mark.parametrize("key", ["payment", "first"])
+    def test_a_record_of_the_closed_year_shows_the_lock(self, client, editor, books, key):
+        obj = books[key]
+        url = reverse(f"admin:settlements_{obj._meta.model_name}_change", args=[obj.pk])
+        content = page(client, editor, url).content.decode()
+        assert "Financial year 2020/21 is closed: closed on" in content and "by alice" in content
+        assert "Reverse this payment" not in content
+
+    def test_a_record_of_the_open_year_shows_no_lock(self, client, editor, books):
+        url = reverse("admin:settlements_instalment_change", args=[books["second"].pk])
+        assert "is closed" not in page(client, editor, url).content.decode()
+
+    def test_a_settlement_agreed_in_the_closed_year_is_read_only_and_cannot_be_approved(
+        self, client, alice, bob, editor
+    ):
+        services.reopen_financial_year(financial_year=FY2020, reopened_by=bob, reason="Late entry")
+        draft = factories.SettlementFactory(status=Settlement.Status.DRAFT, agreed_on=date(2020, 9, 1))
+        close_2020(alice)
+        url = reverse("admin:settlements_settlement_change", args=[draft.pk])
+        content = page(client, editor, url).content.decode()
+        assert "Financial year 2020/21 is closed" in content and 'name="cash_amount_0"' not in content
+        assert 'name="adjustments-MAX_NUM_FORMS" value="0"' in content  # no adjustment can be added
+        assert "Approve</button>" not in page(client, bob, url).content.decode()
+        response = client.post(reverse("admin:settlements_settlement_approve", args=[draft.pk]), follow=True)
+        assert "settlement agreed on 01/09/2020 cannot be added, changed or approved" in response.content.decode()
+        draft.refresh_from_db()
+        assert not draft.is_approved()
+
+    def test_recording_a_payment_dated_in_the_closed_year_is_refused(self, client, editor, books):
+        data = {"instalment": books["second"].pk, "paid_on": "31/03/2021", "amount": "1.00", "reference": "LATE"}
+        response = page(client, editor, "/admin/settlements/payment/add/", data)
+        assert response.status_code == 200
+        assert "Financial year 2020/21 is closed" in response.content.decode()
+        assert not Payment.objects.filter(reference="LATE").exists()
+
+    def test_reversing_a_payment_of_the_closed_year_is_refused(self, client, editor, books):
+        url = reverse("admin:settlements_payment_reverse", args=[books["payment"].pk])
+        response = page(client, editor, url, {"reversed_on": "01/04/2021", "reason": "Wrong", "reference": "REV"})
+        assert response.status_code == 200
+        assert "Payment P1, made on 31/03/2021, cannot be reversed" in response.content.decode()
+        assert not Payment.objects.filter(reference="REV").exists()
+
+    def test_a_revision_taking_effect_in_the_closed_year_is_refused(self, client, editor, books):
+        url = reverse("admin:settlements_settlement_revise_schedule", args=[books["settlement"].pk])
+        data = {
+            "revised_on": "31/03/2021",
+            "reason": "Extended",
+            "decision_reference": "Minute 3",
+            "method": "explicit",
+            "lines": "31/03/2022 £400.00",
+            "funding_source": "not_recorded",
+        }
+        preview = page(client, editor, url, data)
+        digest = preview.context["digest"]
+        response = client.post(url, {**data, "confirm": "1", "digest": digest})
+        assert response.status_code == 200
+        assert "revision taking effect on 31/03/2021 cannot be made" in response.content.decode()
+        assert not ScheduleRevision.objects.exists()
+
+    def test_deleting_an_instalment_due_in_the_closed_year_from_its_settlement_is_refused(
+        self, client, alice, bob, superuser
+    ):
+        services.reopen_financial_year(financial_year=FY2020, reopened_by=bob, reason="Late entry")
+        settlement = factories.SettlementFactory(status="draft", agreed_on=date(2020, 3, 30), cash_amount=gbp("10"))
+        due = factories.InstalmentFactory(settlement=settlement, number=1, due_on=date(2020, 6, 30), amount=gbp("10"))
+        close_2020(alice)
+        url = reverse("admin:settlements_settlement_change", args=[settlement.pk])
+        form = page(client, superuser, url).context["adminform"].form
+        data = {k: v for k, v in form.initial.items() if v is not None}
+        data.update(
+            {
+                "alliance": settlement.alliance_id,
+                "payer": settlement.payer_id,
+                "payee": settlement.payee_id,
+                "agreed_on": "30/03/2020",
+                "cash_amount_0": "10.00",
+                "cash_amount_1": "GBP",
+                "full_and_final": "on",
+                "adjustments-TOTAL_FORMS": "0",
+                "adjustments-INITIAL_FORMS": "0",
+                "instalments-TOTAL_FORMS": "2",
+                "instalments-INITIAL_FORMS": "1",
+                "instalments-0-id": due.pk,
+                "instalments-0-settlement": settlement.pk,
+                "instalments-0-number": "1",
+                "instalments-0-due_on": "30/06/2020",
+                "instalments-0-amount_0": "10.00",
+                "instalments-0-amount_1": "GBP",
+                "instalments-0-funding_source": "not_recorded",
+                "instalments-0-DELETE": "on",
+                "instalments-1-number": "1",
+                "instalments-1-due_on": "30/06/2021",
+                "instalments-1-amount_0": "10.00",
+                "instalments-1-amount_1": "GBP",
+                "instalments-1-funding_source": "not_recorded",
+            }
+        )
+        response = client.post(url, data)
+        assert response.status_code == 200, response.content.decode()[:300]
+        assert "instalment due on 30/06/2020 cannot be deleted" in response.content.decode()
+        assert settlement.instalments.get() == due
+
+
+def test_a_refusal_by_the_database_reaches_the_person_as_a_page_not_a_server_error(alice, books):
+    close_2020(alice)
+    try:
+        with transaction.atomic():
+            Payment.objects.filter(pk=books["payment"].pk).update(reason="changed behind the services' back")
+    except IntegrityError as error:
+        refusal = error
+    request = RequestFactory().post("/admin/settlements/payment/")
+    request.user = alice
+    response = ClosedYearRefusalMiddleware(lambda r: None).process_exception(request, refusal)
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "Not saved: the financial year is closed" in content
+    assert "in a closed financial year cannot be added, changed or removed" in content
+    assert ClosedYearRefusalMiddleware(lambda r: None).process_exception(request, IntegrityError("other")) is None
+
+
+class TestReportsSayWhetherFiguresAreFinal:
+    def test_the_year_end_page_of_a_closed_year_says_when_and_by_whom(self, client, alice, books):
+        close_2020(alice)
+        content = page(client, alice, "/reports/year-end/?fy=2020/21").content.decode()
+        assert "Financial year 2020/21 is closed: closed on" in content and "by alice" in content
+        assert "Provisional" not in content
+
+    def test_the_year_end_page_of_an_open_year_is_provisional(self, client, alice, books):
+        content = page(client, alice, "/reports/year-end/?fy=2021/22").content.decode()
+        assert "Provisional: the year is open (2021/22)" in content
+
+    @pytest.mark.parametrize(
+        "as_of, closed", [("2021-03-31", True), ("2021-04-01", False), ("2020-04-01", True), ("2020-03-31", False)]
+    )
+    def test_the_due_report_and_dashboard_mark_the_as_at_date(self, client, alice, books, as_of, closed):
+        close_2020(alice)
+        for url in (f"/reports/instalments-due/?as_of={as_of}", f"/?as_of={as_of}"):
+            content = page(client, alice, url).content.decode()
+            assert ("Financial year 2020/21 is closed: closed on" in content) is closed, url
+            assert ("Provisional: the year is open" in content) is not closed, url
