@@ -3,6 +3,7 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, ExtractYear
@@ -10,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from settlements import dating, immutability
 from settlements.fiscal import FinancialYear
-from settlements.money import Pence, SumPence, from_pence, money_field, validate_positive
+from settlements.money import Pence, SumPence, format_gbp, from_pence, money_field, validate_positive
 
 from .settlement import Settlement
 
@@ -365,6 +366,19 @@ class Instalment(models.Model):
     def clean(self):
         immutability.check_instalment_save(self)
         dating.check_record(self)
+        self.check_amount_covers_paid()
+
+    def check_amount_covers_paid(self):
+        """The database's check on what is paid, with the amounts in words (forms leave that column out)."""
+        amount = getattr(self.amount, "amount", None)
+        if amount is not None and amount * 100 < self.paid_to_date_pence:
+            paid = format_gbp(from_pence(self.paid_to_date_pence))
+            raise ValidationError(
+                {
+                    "amount": f"{format_gbp(self.amount)} is less than the {paid} already paid against this "
+                    "instalment: reverse a payment first, or revise the schedule."
+                }
+            )
 
 
 class Payment(models.Model):
