@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 # look-ups are included. Each page: URL name, query string, most queries allowed.
 PAGES = {
     "dashboard": ("dashboard", {"as_of": "2021-03-31"}, 14),
-    "dashboard for a force": ("dashboard", {"as_of": "2021-03-31", "force": "Force 1"}, 19),
-    # One of them reads whether the as-at date's financial year is closed; one whether a payment is dated later.
+    "dashboard for a force": ("dashboard", {"as_of": "2021-03-31", "force": "Force 1"}, 20),
+    # One query reads whether the as-at date's financial year is closed; one whether a payment is dated later.
     "instalments due": ("instalments_due", {"as_of": "2021-03-31", "status": ["overdue", "paid"]}, 11),
     "instalments due CSV": ("instalments_due", {"as_of": "2021-03-31", "format": "csv"}, 4),
     "instalments due XLSX": ("instalments_due", {"as_of": "2021-03-31", "format": "xlsx"}, 5),
