@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The form widgets' own templates, for the site's form renderer.
+    "django.forms",
     "django.contrib.humanize",
     "djmoney",
     "simple_history",
@@ -107,6 +109,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# One field template for every form: label, hint and error tied to the field (see templates/forms/).
+FORM_RENDERER = "alliance.renderers.FormRenderer"
 
 WSGI_APPLICATION = "alliance.wsgi.application"
 

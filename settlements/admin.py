@@ -3,7 +3,8 @@
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.models import BaseInlineFormSet
+from django.db.models import ManyToManyField
+from django.forms import CheckboxSelectMultiple
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -11,6 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from . import dating, forms, models, services
+from .admin_access import NamedInlineFormSet, NamedTabularInline
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_history import AuditedAdmin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
@@ -67,7 +69,7 @@ class ForceAdmin(AuditedAdmin):
     search_fields = ["name", "short_name", "chief_officer", "policing_body"]
 
 
-class TerminationNoticeInline(admin.TabularInline):
+class TerminationNoticeInline(NamedTabularInline):
     model = models.TerminationNotice
     extra = 0
     fields = ["served_by", "served_on", "effective_on", "status", "notes"]
@@ -86,7 +88,7 @@ HOSTED_TERM_FIELDS = [
 ]
 
 
-class HostedServiceInline(admin.TabularInline):
+class HostedServiceInline(NamedTabularInline):
     model = models.HostedService
     extra = 0
     fields = HOSTED_TERM_FIELDS
@@ -100,7 +102,8 @@ class AllianceAdmin(AuditedAdmin):
     list_filter = ["members"]
     search_fields = ["name", "members__name", "members__short_name"]
     date_hierarchy = "starts_on"
-    filter_horizontal = ["members"]
+    # Tick boxes rather than the two-list chooser, whose search icons carry names axe rejects.
+    formfield_overrides = {ManyToManyField: {"widget": CheckboxSelectMultiple}}
     inlines = [TerminationNoticeInline, HostedServiceInline]
     value_column = money_column("value", "value")
 
@@ -114,12 +117,12 @@ class TerminationNoticeAdmin(AuditedAdmin):
     list_select_related = ["alliance", "served_by"]
 
 
-class SettlementAdjustmentInline(ParentYearLockInlineMixin, admin.TabularInline):
+class SettlementAdjustmentInline(ParentYearLockInlineMixin, NamedTabularInline):
     model = models.SettlementAdjustment
     extra = 0
 
 
-class InstalmentInlineFormSet(BaseInlineFormSet):
+class InstalmentInlineFormSet(NamedInlineFormSet):
     """The schedule on the settlement's page: saved only if it adds up exactly to the cash amount."""
 
     def clean(self):
@@ -141,7 +144,7 @@ class InstalmentInlineFormSet(BaseInlineFormSet):
         return isinstance(form.instance.amount, Money)
 
 
-class InstalmentInline(admin.TabularInline):
+class InstalmentInline(NamedTabularInline):
     """Editable while the schedule has no payments and no revisions; after that it changes by revision."""
 
     model = models.Instalment
@@ -301,7 +304,7 @@ class SettlementAdjustmentAdmin(YearLockMixin, AuditedAdmin):
     amount_column = money_column("amount", "amount")
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(NamedTabularInline):
     """Payments as recorded: new ones go through Record a payment, corrections through Reverse."""
 
     model = models.Payment

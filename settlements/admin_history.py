@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_access import NamedFieldsMixin
+
 REASON = "change_reason"
 
 
@@ -18,7 +20,7 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(NamedFieldsMixin, SimpleHistoryAdmin):
     """A ModelAdmin with a history page per record and a reason field on every form."""
 
     form = ChangeReasonForm

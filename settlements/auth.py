@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
 
 
 class DemoAwareModelBackend(ModelBackend):
@@ -11,3 +12,16 @@ class DemoAwareModelBackend(ModelBackend):
         if user.get_username() == settings.DEMO_USERNAME and not settings.DEBUG:
             return False
         return super().user_can_authenticate(user)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form in the site's words."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your user name and password did not match. Try again.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "User name"

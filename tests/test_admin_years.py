@@ -1,5 +1,6 @@
 """Closed years in the admin and on the reports: closing and reopening, the lock on every record, refusals."""
 
+import io
 from datetime import date
 
 import pytest
@@ -7,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 from djmoney.money import Money
+from openpyxl import load_workbook
 
 from settlements import roles, services
 from settlements.fiscal import FinancialYear
@@ -260,3 +262,27 @@ class TestReportsSayWhetherFiguresAreFinal:
             content = page(client, alice, url).content.decode()
             assert ("Financial year 2020/21 is closed: closed on" in content) is closed, url
             assert ("Provisional: the year is open" in content) is not closed, url
+
+
+@pytest.mark.parametrize(
+    "url, params",
+    [
+        ("instalments_due", {"as_of": "{day}"}),
+        ("year_end", {"fy": "{fy}"}),
+    ],
+)
+@pytest.mark.parametrize("day, fy, closed", [("2021-03-31", "2020/21", True), ("2022-03-31", "2021/22", False)])
+def test_excel_exports_say_closed_or_provisional_and_csv_headers_stay_first(
+    client, alice, books, url, params, day, fy, closed
+):
+    close_2020(alice)
+    client.force_login(alice)
+    query = {key: value.format(day=day, fy=fy) for key, value in params.items()}
+    response = client.get(reverse(url), {**query, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    status = {row[0].value: row[1].value for row in sheet.iter_rows(max_row=8) if len(row) > 1}["Year status"]
+    assert status.startswith(
+        "Financial year 2020/21 is closed: closed on" if closed else "Provisional: the year is open"
+    )
+    csv = b"".join(client.get(reverse(url), {**query, "format": "csv"}).streaming_content).decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith(("alliance,payer,payee,", "alliance,payer,payee,agreed_on"))

@@ -23,6 +23,11 @@ class YearStatus:
             return self.closing.describe()
         return f"Provisional: the year is open ({self.financial_year}); figures dated in it may still change."
 
+    @property
+    def row(self) -> tuple[str, str]:
+        """The line for an Excel export's filters block (a CSV keeps its header as its first row)."""
+        return ("Year status", self.text)
+
 
 def year_status(as_of: date) -> YearStatus:
     return YearStatus(FinancialYear.for_date(as_of), YearClosing.objects.holding(as_of))

@@ -10,6 +10,7 @@ from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterFo
 from settlements.reports.hosted import hosted_terms
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
+from settlements.reports.years import year_status
 from settlements.roles import viewer_required
 
 PAGE_SIZE = 50
@@ -36,7 +37,8 @@ def instalments_due(request):
     if form.wants() == "csv":
         return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
-        return exports.instalments_due_xlsx(due_report(filters, every_row=True), filters.describe(), filename)
+        scope = [*filters.describe(), year_status(filters.as_of).row]
+        return exports.instalments_due_xlsx(due_report(filters, every_row=True), scope, filename)
     rows = due_report(filters)
     count, totals = rows.count_and_totals(filters.as_of)
     paginator = Paginator(rows, PAGE_SIZE)
@@ -60,7 +62,7 @@ def year_end(request):
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
-        return exports.year_end_xlsx(position, filters, filename)
+        return exports.year_end_xlsx(position, [*filters, year_status(position.as_at).row], filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "settlements/year_end.html", {"form": form, "position": position, "page": page})
 

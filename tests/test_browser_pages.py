@@ -1,0 +1,228 @@
+"""Every page a finance officer uses, in headless Chromium at 1,366 and 320 px wide, and the admin by keyboard alone.
+
+axe-core must find nothing critical or serious on any page at either width, and at 320 px no page may be
+wider than the window (a wide table scrolls inside its own region, never the page: WCAG 1.4.10). The pages
+share one live server, one set of demo records and one signed-in browser context.
+"""
+
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from settlements import models
+from settlements.demo import load_demo
+from settlements.fiscal import FinancialYear
+from settlements.money import gbp
+from settlements.services import close_financial_year
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1366, 320)
+TODAY = date(2026, 11, 30)
+
+# Every page to check: a name, and its address with the demo's records filled in ({settlement}, {draft}, ...).
+# A new page is one more line.
+PAGES = [
+    ("dashboard", "/"),
+    ("dashboard for one force", "/?force=Warwickshire"),
+    ("instalments due", "/reports/instalments-due/"),
+    ("instalments due, bad filters", "/reports/instalments-due/?fy=2020/22&from=2020-02-31&payer=Atlantis&status=late"),
+    ("year end", "/reports/year-end/?fy=2020/21"),
+    ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
+    ("recent changes", "/audit/recent-changes/"),
+    ("change password", "/accounts/password_change/"),
+    ("admin home", "/admin/"),
+    ("settlements", "/admin/settlements/settlement/"),
+    ("settlements, filtered", "/admin/settlements/settlement/?status__exact=approved"),
+    ("settlement", "/admin/settlements/settlement/{settlement}/change/"),
+    ("settlement awaiting approval", "/admin/settlements/settlement/{draft}/change/"),
+    ("new settlement", "/admin/settlements/settlement/add/"),
+    ("generate schedule", "/admin/settlements/settlement/{draft}/generate-schedule/"),
+    ("revise schedule", "/admin/settlements/settlement/{settlement}/revise-schedule/"),
+    ("settlement adjustments", "/admin/settlements/settlementadjustment/"),
+    ("settlement adjustment", "/admin/settlements/settlementadjustment/{adjustment}/change/"),
+    ("instalments", "/admin/settlements/instalment/"),
+    ("instalment", "/admin/settlements/instalment/{instalment}/change/"),
+    ("payments", "/admin/settlements/payment/"),
+    ("payment", "/admin/settlements/payment/{payment}/change/"),
+    ("record a payment", "/admin/settlements/payment/add/?instalment={unpaid}"),
+    ("reverse a payment", "/admin/settlements/payment/{payment}/reverse/"),
+    ("schedule revisions", "/admin/settlements/schedulerevision/"),
+    ("schedule revision", "/admin/settlements/schedulerevision/{revision}/change/"),
+    ("termination notices", "/admin/settlements/terminationnotice/"),
+    ("termination notice", "/admin/settlements/terminationnotice/{notice}/change/"),
+    ("alliances", "/admin/settlements/alliance/"),
+    ("alliance", "/admin/settlements/alliance/{alliance}/change/"),
+    ("hosted services in the admin", "/admin/settlements/hostedservice/"),
+    ("hosted service", "/admin/settlements/hostedservice/{hosted}/change/"),
+    ("financial years", "/admin/settlements/yearclosing/"),
+    ("closed financial year", "/admin/settlements/yearclosing/{closing}/change/"),
+    ("close a financial year", "/admin/settlements/yearclosing/close/"),
+    ("reopen a financial year", "/admin/settlements/yearclosing/{closing}/reopen/"),
+]
+
+
+@pytest.fixture
+def records(django_user_model) -> dict:
+    """The demo's records, a draft settlement with an editable schedule and an adjustment, and a superuser."""
+    seed, _ = load_demo(TODAY)
+    draft = models.Settlement.objects.create(
+        alliance=seed.alliance, payer=seed.payee, payee=seed.payer, agreed_on=date(2021, 2, 1), cash_amount=gbp("900")
+    )
+    models.SettlementAdjustment.objects.create(settlement=draft, description="Shared vehicles", amount=gbp("50"))
+    for number, due_on in enumerate([date(2021, 3, 31), date(2021, 9, 30)], start=1):
+        models.Instalment.objects.create(settlement=draft, number=number, due_on=due_on, amount=gbp("450"))
+    officer = django_user_model.objects.create_superuser("officer", "officer@example.police.uk", "a-long-pass-word")
+    closing = close_financial_year(financial_year=FinancialYear(2015), closed_by=officer, note="Accounts signed")
+    paid = models.Payment.objects.filter(kind=models.Payment.Kind.PAYMENT, instalment__settlement=seed).first()
+    return {
+        "settlement": seed.pk,
+        "draft": draft.pk,
+        "adjustment": seed.adjustments.first().pk,
+        "instalment": paid.instalment_id,
+        "unpaid": draft.instalments.first().pk,
+        "payment": paid.pk,
+        "revision": models.ScheduleRevision.objects.first().pk,
+        "notice": models.TerminationNotice.objects.first().pk,
+        "alliance": seed.alliance_id,
+        "hosted": models.HostedService.objects.first().pk,
+        "closing": closing.pk,
+    }
+
+
+@pytest.fixture
+def officer(browser, live_server, records, django_user_model):
+    """One browser context signed in as the finance officer, by the session cookie of a test client."""
+    client = Client()
+    client.force_login(django_user_model.objects.get(username="officer"))
+    context = browser.new_context(locale="en-GB", viewport={"width": WIDTHS[0], "height": 900})
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    yield context.new_page()
+    context.close()
+
+
+def serious_failures(page) -> list[str]:
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    assert len(result["passes"]) > 10, "axe-core did not run its checks"
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def sideways_scroll(page) -> str:
+    """How far the whole page scrolls sideways, or "" when it fits its window."""
+    width, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    return f"the page is {width} px wide in a {window} px window" if width > window else ""
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the pages' markup is the same on either database")
+def test_every_page_passes_axe_and_fits_a_narrow_window(officer, live_server, records):
+    problems = {}
+    for width in WIDTHS:
+        officer.set_viewport_size({"width": width, "height": 900})
+        for name, address in PAGES:
+            response = officer.goto(live_server.url + address.format(**records))
+            found = [] if response.status in {200, 400} else [f"status {response.status}"]
+            found += serious_failures(officer)
+            if width < 400 and (wide := sideways_scroll(officer)):
+                found.append(wide)
+            if found:
+                problems[f"{name} at {width} px"] = found
+    assert problems == {}
+
+
+def test_the_sign_in_page_passes_axe_and_fits_a_narrow_window(browser, live_server):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/accounts/login/")
+        assert serious_failures(page) == []
+        assert sideways_scroll(page) == ""
+    context.close()
+
+
+def test_a_bad_filter_moves_focus_to_the_error_summary(officer, live_server, records):
+    officer.goto(f"{live_server.url}/reports/instalments-due/?from=2021-02-31")
+    assert officer.title().startswith("Error: Instalments due")
+    assert officer.evaluate("document.activeElement.className") == "error-summary"
+    officer.keyboard.press("Tab")
+    assert officer.evaluate("document.activeElement.getAttribute('href')") == "#id_from"
+
+
+# The ids that aria-describedby points at but that no element has, or that belong to the hidden template row.
+BROKEN_REFERENCES = """() => [...document.querySelectorAll('[aria-describedby]')]
+  .filter((e) => !e.closest('.empty-form'))
+  .flatMap((e) => e.getAttribute('aria-describedby').split(' '))
+  .filter((id) => id.includes('__prefix__') || !document.getElementById(id))"""
+
+
+def tab_to(page, selector: str, presses: int = 120) -> None:
+    """Press Tab until the element matching `selector` has focus; fail if the keyboard never reaches it."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def type_into(page, selector: str, text: str) -> None:
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def test_a_settlement_with_an_adjustment_and_a_schedule_is_entered_by_keyboard_alone(officer, live_server, records):
+    page = officer
+    page.goto(f"{live_server.url}/admin/settlements/settlement/add/")
+    assert page.evaluate("document.activeElement.id") == "id_alliance", "the form starts at its first field"
+    page.keyboard.type("Northshire")  # a closed list takes the typed name
+    type_into(page, "#id_payer", "Southvale")
+    type_into(page, "#id_payee", "Northshire")
+    type_into(page, "#id_agreed_on", "01/04/2026")
+    type_into(page, "#id_cash_amount_0", "1000000.01")
+    type_into(page, "#id_funding_note", "From the general reserve")
+    tab_to(page, "#adjustments-group .add-row a")
+    page.keyboard.press("Enter")  # a new adjustment row
+    type_into(page, "#id_adjustments-0-kind", "I")  # In kind
+    type_into(page, "#id_adjustments-0-description", "Two vans")
+    type_into(page, "#id_adjustments-0-amount_0", "40000")
+    tab_to(page, "#instalments-group .add-row a")
+    page.keyboard.press("Enter")  # a row added and then removed: its ids are renumbered like the others
+    assert page.evaluate(BROKEN_REFERENCES) == []
+    tab_to(page, "#instalments-0 .inline-deletelink")
+    page.keyboard.press("Enter")
+    tab_to(page, "input[name=_continue]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/change/")
+
+    settlement = models.Settlement.objects.get(cash_amount=gbp("1000000.01"))
+    [adjustment] = settlement.adjustments.all()
+    assert (adjustment.kind, adjustment.description, adjustment.amount) == ("in_kind", "Two vans", gbp("40000"))
+
+    tab_to(page, "a[href$='/generate-schedule/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/generate-schedule/")
+    tab_to(page, "input[name=method][value=even]")
+    assert page.evaluate("document.activeElement.checked")
+    type_into(page, "#id_count", "3")
+    type_into(page, "#id_every_months", "6")
+    type_into(page, "#id_first_due_on", "30/04/2026")
+    tab_to(page, "input[name=preview]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#preview")
+    tab_to(page, "input[name=confirm]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/settlement/{settlement.pk}/change/")
+
+    instalments = list(settlement.instalments.order_by("number"))
+    assert [i.amount for i in instalments] == [gbp("333333.34"), gbp("333333.34"), gbp("333333.33")]
+    assert [i.due_on for i in instalments] == [date(2026, 4, 30), date(2026, 10, 30), date(2027, 4, 30)]
