@@ -16,6 +16,7 @@ from settlements import xlsx
 from settlements.exports import DUE_HEADER
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
+from settlements.reports.years import year_status
 from tests import factories
 from tests.scenarios import AS_OF, build_world, gbp
 
@@ -148,7 +149,8 @@ def test_the_due_export_holds_the_same_cells_as_openpyxl_would_write(admin_clien
     factories.AllianceFactory(name="=cmd|' /C calc'!A0")
     response = admin_client.get(reverse("instalments_due"), {"format": "xlsx", "as_of": AS_OF.isoformat()})
     assert response.status_code == 200
-    rows = [(["Instalments due"], True), (["As of", "31/03/2021"], False), ([], False)]
+    rows = [(["Instalments due"], True), (["As of", "31/03/2021"], False), (list(year_status(AS_OF).row), False)]
+    rows.append(([], False))
     rows.append(([xlsx.header_label(name) for name in DUE_HEADER], True))
     expected = sorted(world.instalments, key=lambda i: (i.due_on, i.settlement.payer.short_name, i.number))
     statuses = dict(Instalment.Status.choices)
