@@ -188,10 +188,11 @@ def test_the_year_end_export_has_headers_a_person_reads_and_columns_that_fit(adm
     response = admin_client.get(reverse("year_end"), {"fy": "2020/21", "format": "xlsx"})
     workbook = load_workbook(io.BytesIO(response.content))
     settlements, forces = workbook["By settlement"], workbook["By force"]
-    assert [c.value for c in settlements[5]] == [
+    header = next(row[0].row for row in settlements.iter_rows() if row[0].value == "Alliance")
+    assert [c.value for c in settlements[header]] == [
         "Alliance", "Payer", "Payee", "Agreed on", "Within 12 months", "After 12 months", "Total", "Currency",
     ]  # fmt: skip
-    assert forces["B5"].value == "Creditor within 12 months"
+    assert forces.cell(header, 2).value == "Creditor within 12 months"
     assert settlements.column_dimensions["A"].width == len("West Mercia and Warwickshire") + 2
     assert forces.column_dimensions["B"].width == len("Creditor within 12 months") + 2
 
