@@ -145,6 +145,15 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy every connection comes from the proxy: the client's address is read from
+# X-Forwarded-For as the trusted proxies wrote it (docs/production.md shows the nginx lines).
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or 0)
+except ValueError as error:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies in front of the app, e.g. 1.") from error
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT is the number of proxies in front of the app, 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "settlements.auth.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_AGE = 8 * 60 * 60
@@ -187,11 +196,36 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 # History is read-only in the app: the admin's history pages show old versions and never revert to them.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# Operators see failures: with DEBUG off every unhandled exception reaches standard error (gunicorn's log and
+# journald) with its traceback and the request (method, path, user), and is mailed to ADMINS when they are set.
+ADMINS = [(address, address) for address in env_list("ADMINS")]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request": {"()": "alliance.log.RequestContext"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(request_line)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request"],
+            "formatter": "plain",
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "loggers": {
-        "settlements": {"handlers": ["console"], "level": "INFO"},
+        "django": {"handlers": ["console", "mail_admins"], "level": LOG_LEVEL},
+        "settlements": {"handlers": ["console"], "level": LOG_LEVEL},
     },
 }

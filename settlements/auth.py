@@ -1,5 +1,7 @@
 """Sign-in rules beyond Django's own."""
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
@@ -25,3 +27,24 @@ class SignInForm(AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "User name"
+
+
+def client_address(request) -> str | None:
+    """The address a request came from, as django-axes counts sign-in failures and the sign-in log records it.
+
+    With no proxy in front (TRUSTED_PROXY_COUNT=0), the connection's own address. Behind N trusted proxies that
+    each append the address they received from to X-Forwarded-For, the Nth entry from the end: entries further
+    left were written by the client and are not believed.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote  # not through every trusted proxy: keep to the address we can vouch for
+    try:
+        return str(ipaddress.ip_address(forwarded[-count]))
+    except ValueError:
+        return remote

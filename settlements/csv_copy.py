@@ -47,12 +47,17 @@ def funding_label() -> Concat:
     return Concat(label, reserve, output_field=TEXT)
 
 
+def neutralised(expression) -> Func:
+    """As `exports.neutralised`: text a spreadsheet would run as a formula gets a quote in front."""
+    return _text(expression, "regexp_replace(%(expressions)s, '^([=+@\\t\\r-])', '''\\1')")
+
+
 def fields() -> dict:
     """The columns of DUE_HEADER, each as the text the CSV holds."""
     return {
-        "csv_alliance": F("settlement__alliance__name"),
-        "csv_payer": F("settlement__payer__short_name"),
-        "csv_payee": F("settlement__payee__short_name"),
+        "csv_alliance": neutralised(F("settlement__alliance__name")),
+        "csv_payer": neutralised(F("settlement__payer__short_name")),
+        "csv_payee": neutralised(F("settlement__payee__short_name")),
         "csv_instalment": Cast("number", output_field=TEXT),
         "csv_due_on": _text(F("due_on"), "to_char(%(expressions)s, 'YYYY-MM-DD')"),
         "csv_financial_year": financial_year_name(),
@@ -61,7 +66,7 @@ def fields() -> dict:
         "csv_paid": plain_pounds("paid_pence"),
         "csv_outstanding": plain_pounds("outstanding_pence"),
         "csv_status": F("status"),
-        "csv_funding_source": funding_label(),
+        "csv_funding_source": neutralised(funding_label()),
     }
 
 

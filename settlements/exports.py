@@ -37,6 +37,33 @@ class Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection list).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value):
+    """Text that a spreadsheet would run as a formula, behind a quote as OWASP recommends; numbers stay numbers.
+
+    Amounts reach the writer as numbers (Decimal, int), so a negative amount stays a number; only text is quoted.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """The one CSV writer of the exports: every text cell neutralised on its way out."""
+
+    def __init__(self, file):
+        self._writer = csv.writer(file)
+
+    def writerow(self, row):
+        return self._writer.writerow([neutralised(value) for value in row])
+
+    def writerows(self, rows):
+        return self._writer.writerows([[neutralised(value) for value in row] for row in rows])
+
+
 # The due report's columns as read from the database: plain tuples, no model instances or Money objects.
 DUE_COLUMNS = (
     "settlement__alliance__name", "settlement__payer__short_name", "settlement__payee__short_name", "number",
@@ -49,16 +76,6 @@ LINES_PER_CHUNK = 1000
 def funding_label(source: str, reserve_name: str) -> str:
     label = FUNDING_LABELS.get(source, source)
     return f"{label}: {reserve_name}" if reserve_name else label
-
-
-CENTS = [f".{n:02d}" for n in range(100)]
-
-
-def plain_pence(pence: int) -> str:
-    """Whole pence as a plain decimal, as the CSV gives amounts: 1050000000 -> "10500000.00"."""
-    if pence < 0:
-        return "-" + plain_pence(-pence)
-    return str(pence // 100) + CENTS[pence % 100]
 
 
 def decimal_pence(pence: int) -> Decimal:
@@ -109,14 +126,14 @@ def due_csv_lines(rows):
 def due_csv_rows(rows):
     """The CSV lines of the rows, formatted here."""
     buffer = StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     dates = DueDates()
     chunk = []
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
         _, iso, year = dates[due_on]
         chunk.append((
-            alliance, payer, payee, number, iso, year, plain_pence(amount), "GBP",
-            plain_pence(paid), plain_pence(outstanding), status, funding_label(source, reserve),
+            alliance, payer, payee, number, iso, year, decimal_pence(amount), "GBP",
+            decimal_pence(paid), decimal_pence(outstanding), status, funding_label(source, reserve),
         ))  # fmt: skip
         if len(chunk) == LINES_PER_CHUNK:
             writer.writerows(chunk)
@@ -241,7 +258,7 @@ def force_position_row(position) -> list:
 
 
 def year_end_csv_lines(header: list[str], rows: list[list]):
-    writer = csv.writer(Echo())
+    writer = CsvWriter(Echo())
     yield BOM + writer.writerow(header)
     for row in rows:
         yield writer.writerow(as_text(row))

@@ -3,34 +3,18 @@
 from django import forms
 from django.utils import timezone
 
+from settlements.dates import UKDateField
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
 from settlements.reports.instalments_due import DueFilters
 
-DATE_MESSAGE = "Enter a real date as YYYY-MM-DD, for example 2021-03-31."
 FORMATS = [("html", "Web page"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
 FORMAT_MESSAGE = "“%(value)s” is not a format: use html, csv or xlsx."
 
 
-def within_supported_years(value):
-    if not 1901 <= value.year <= 9997:
-        raise forms.ValidationError("Enter a date between 1901 and 9997.", code="out_of_range")
-
-
-def iso_date_field(label: str, help_text: str = "For example 2021-03-31.") -> forms.DateField:
+def date_filter(label: str, help_text: str = "For example 31/03/2021.") -> UKDateField:
     # A text box, not the browser's date picker, which shows dates in the browser's language (03/31/2021).
-    return forms.DateField(
-        validators=[within_supported_years],
-        label=label,
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(
-            attrs={"autocomplete": "off", "size": 10},
-            format="%Y-%m-%d",
-        ),
-        error_messages={"invalid": DATE_MESSAGE},
-        help_text=help_text,
-    )
+    return UKDateField(label=label, required=False, help_text=help_text)
 
 
 class ForceChoiceField(forms.ModelChoiceField):
@@ -70,7 +54,7 @@ class FinancialYearField(forms.CharField):
 class AsOfForm(forms.Form):
     """Every page is as of a date, today unless given."""
 
-    as_of = iso_date_field("As of", "YYYY-MM-DD; today if empty. Payments count up to this day.")
+    as_of = date_filter("As of", "For example 31/03/2021; today if empty. Payments count up to this day.")
     format = forms.ChoiceField(
         choices=FORMATS, required=False, widget=forms.HiddenInput, error_messages={"invalid_choice": FORMAT_MESSAGE}
     )
@@ -91,7 +75,7 @@ class HostedFilterForm(AsOfForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["as_of"].help_text = "YYYY-MM-DD; today if empty. Months remaining count from it."
+        self.fields["as_of"].help_text = "For example 31/03/2021; today if empty. Months remaining count from it."
 
 
 # Beyond this many alliances the filter takes an id: a longer list costs more to send than the report itself.
@@ -135,8 +119,8 @@ class DueFilterForm(AsOfForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
-        self.fields["from"] = iso_date_field("Due from")
-        self.fields["to"] = iso_date_field("Due to")
+        self.fields["from"] = date_filter("Due from")
+        self.fields["to"] = date_filter("Due to")
         self.fields["fy"].widget.attrs.update(size=8, autocomplete="off")
         self.order_fields(["as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance"])
 

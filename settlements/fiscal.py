@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 LABEL_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 LABEL_HELP = "a financial year is written like 2020/21: four digits, a slash, and the next year's last two"
@@ -15,8 +15,9 @@ class FinancialYear:
     start_year: int
 
     def __post_init__(self):
-        if not 1900 <= self.start_year <= 9998:
-            raise ValueError(f"{self.start_year} is outside the years this system handles (1900 to 9998)")
+        # What a date can hold; the years this system takes are FIRST_YEAR to LAST_YEAR below.
+        if not MINYEAR <= self.start_year < MAXYEAR:
+            raise ValueError(f"{self.start_year} is not a year a date can hold")
 
     @classmethod
     def for_date(cls, day: date) -> "FinancialYear":
@@ -34,6 +35,8 @@ class FinancialYear:
         if (start_year + 1) % 100 != end_suffix:
             expected = f"{start_year}/{(start_year + 1) % 100:02d}"
             raise ValueError(f"'{label}' is not a financial year: {LABEL_HELP} (did you mean {expected}?)")
+        if not FIRST_YEAR.start_year <= start_year <= LAST_YEAR.start_year:
+            raise ValueError(f"'{label}' is outside the years this system takes: {FIRST_YEAR} to {LAST_YEAR}")
         return cls(start_year)
 
     @property
@@ -59,6 +62,18 @@ class FinancialYear:
 
     def __str__(self) -> str:
         return self.label
+
+
+# Every date a person or a file can enter falls in these years: every agreement these forces have or will have.
+FIRST_YEAR = FinancialYear(1990)
+LAST_YEAR = FinancialYear(2099)
+EARLIEST_DATE = FIRST_YEAR.start  # 1 April 1990
+LATEST_DATE = LAST_YEAR.end  # 31 March 2100
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole calendar months from `start`'s month to `end`'s."""
+    return (end.year - start.year) * 12 + end.month - start.month
 
 
 def add_months(day: date, months: int) -> date:

@@ -1,51 +1,26 @@
 """Forms for generating and revising schedules and for recording and reversing payments."""
 
 import re
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
 from djmoney.money import Money
 
 from .admin_history import ChangeReasonForm
+from .dates import UKDateField, parse_date, validate_in_range
 from .fiscal import LABEL_PATTERN, FinancialYear
 from .models import Instalment
-from .money import GBP, MAX_DIGITS
+from .money import AmountField, parse_amount
 from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate_schedule_total
 from .services.schedules import MAX_INSTALMENTS
 
-DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
-# Whatever language the browser asks for, dates are typed the UK way.
-UK_DATE_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"]
 LINE_PATTERN = re.compile(r"^\s*(?P<when>[^,\s]+)\s*[,\s]\s*(?P<amount>\S.*?)\s*$")
 LINES_HELP = (
     "One instalment a line: a date or a financial year, a comma, then the amount, e.g. "
     "“2020/21, £6,500,000.00” or “30/04/2020, £6,500,000.00”. An amount for a financial year falls due on "
     "its last day, 31 March."
 )
-
-
-class UKDateField(forms.DateField):
-    input_formats = UK_DATE_FORMATS
-
-
-def parse_pounds(text: str) -> Money:
-    """'£6,500,000.00' or '6500000' as Money; ValidationError for anything that is not pounds and pence."""
-    cleaned = (text or "").strip().replace("£", "").replace(",", "").strip()
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation as error:
-        raise ValidationError(f"“{text}” is not an amount: write it like £6,500,000.00.") from error
-    if not amount.is_finite():
-        raise ValidationError(f"“{text}” is not an amount: write it like £6,500,000.00.")
-    if amount.as_tuple().exponent < -2:
-        raise ValidationError(f"“{text}” has more than two decimal places: amounts are in whole pence.")
-    if amount <= 0:
-        raise ValidationError(f"“{text}” is not greater than £0.00.")
-    if amount >= Decimal(10) ** (MAX_DIGITS - 2):
-        raise ValidationError(f"“{text}” is more than this system holds (up to £999,999,999,999.99).")
-    return Money(amount.quantize(Decimal("0.01")), GBP)
 
 
 def parse_when(text: str) -> date | FinancialYear:
@@ -55,12 +30,11 @@ def parse_when(text: str) -> date | FinancialYear:
             return FinancialYear.parse(text)
         except ValueError as error:
             raise ValidationError(str(error)) from error
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValidationError(f"“{text}” is neither a date like 30/04/2020 nor a financial year like 2020/21.")
+    day = parse_date(text)
+    if day is None:
+        raise ValidationError(f"“{text}” is neither a date like 30/04/2020 nor a financial year like 2020/21.")
+    validate_in_range(day)
+    return day
 
 
 def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:
@@ -74,7 +48,7 @@ def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:
             errors.append(f"Line {number}: give a date or a financial year, then an amount.")
             continue
         try:
-            lines.append((parse_when(match["when"]), parse_pounds(match["amount"])))
+            lines.append((parse_when(match["when"]), parse_amount(match["amount"])))
         except ValidationError as error:
             errors.append(f"Line {number}: {error.messages[0]}")
     if errors:
@@ -82,18 +56,6 @@ def parse_lines(text: str) -> tuple[tuple[date | FinancialYear, Money], ...]:
     if not lines:
         raise ValidationError("Give at least one line.")
     return tuple(lines)
-
-
-class PoundsField(forms.CharField):
-    """An amount typed as £1,250,000.00; cleaned to Money."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))
-        super().__init__(max_length=40, **kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        return parse_pounds(value) if value else None
 
 
 class ScheduleTermsForm(forms.Form):
@@ -156,7 +118,7 @@ class PaymentForm(forms.Form):
         queryset=Instalment.objects.current().select_related("settlement__payer", "settlement__payee")
     )
     paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
-    amount = PoundsField()
+    amount = AmountField(widget=forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))
     reference = forms.CharField(max_length=80, help_text="The remittance or ledger reference; it must be unique.")
 
 

@@ -7,7 +7,11 @@ calls meet the same rule with the same message. Each check compares with the row
 a record unchanged is allowed. QuerySet.update() and raw SQL are out of their reach, as for any model rule.
 """
 
+import logging
+
 from django.core.exceptions import ValidationError
+
+logger = logging.getLogger("settlements.locks")
 
 # Status and the approval stamp are locked too: otherwise "un-approving" would unlock the amounts.
 SETTLEMENT_LOCKED_FIELDS = (
@@ -28,6 +32,8 @@ class ImmutableRecordError(ValidationError):
 
     def __init__(self, message: str):
         super().__init__(message, code="immutable")
+        # The log's request context names who tried.
+        logger.info("Refused a change to a locked record: %s", message)
 
 
 def _stored(obj):

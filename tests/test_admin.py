@@ -131,8 +131,8 @@ def test_a_settlement_can_be_entered_through_the_admin(admin_client):
     [
         ({"cash_amount_0": "-5"}, "cash_amount", "greater than £0.00"),
         ({"cash_amount_0": "0"}, "cash_amount", "greater than £0.00"),
-        ({"cash_amount_0": "ten million"}, "cash_amount", "Enter a number"),
-        ({"cash_amount_0": "1.234"}, "cash_amount", "no more than 2 decimal places"),
+        ({"cash_amount_0": "ten million"}, "cash_amount", "“ten million” is not an amount: write it like"),
+        ({"cash_amount_0": "1.234"}, "cash_amount", "more than two decimal places"),
         ({"cash_amount_0": ""}, "cash_amount", "This field is required"),
         ({"requested_amount_0": "-1"}, "requested_amount", "greater than £0.00"),
         ({"agreed_on": "31/02/2020"}, "agreed_on", "Enter a valid date"),

@@ -234,7 +234,7 @@ def test_record_a_payment_through_the_admin(admin_client, settlement):
         ({"amount": "£3,500,000.01"}, "£3,500,000.01 is more than the £3,500,000.00 outstanding on instalment 1."),
         ({"amount": "0"}, "not greater than £0.00"),
         ({"amount": "1.005"}, "more than two decimal places"),
-        ({"paid_on": "31/04/2020"}, "Enter a valid date."),
+        ({"paid_on": "31/04/2020"}, "Enter a real date, for example 31/03/2021"),
         ({"reference": ""}, "This field is required."),
         ({"paid_on": "01/01/2020"}, "before the settlement was agreed"),
     ],

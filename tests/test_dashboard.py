@@ -241,9 +241,11 @@ def test_a_fresh_install_explains_what_to_do(admin_client):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"as_of": "2021-02-31"}, "Enter a real date as YYYY-MM-DD"),
-        ({"as_of": "31/03/2021"}, "Enter a real date as YYYY-MM-DD"),
-        ({"as_of": "0001-01-01"}, "Enter a date between 1901 and 9997"),
+        ({"as_of": "2021-02-31"}, "Enter a real date, for example 31/03/2021"),
+        ({"as_of": "31/02/2021"}, "Enter a real date, for example 31/03/2021"),
+        ({"as_of": "0001-01-01"}, "Enter a date from 01/04/1990 to 31/03/2100: 01/01/0001 is outside"),
+        ({"as_of": "31/03/1990"}, "Enter a date from 01/04/1990 to 31/03/2100: 31/03/1990 is outside"),
+        ({"as_of": "01/04/2100"}, "Enter a date from 01/04/1990 to 31/03/2100: 01/04/2100 is outside"),
         ({"force": "Atlantis"}, "No force has the short name “Atlantis”"),
     ],
 )

@@ -152,11 +152,11 @@ def test_the_xlsx_has_filters_above_a_frozen_header_real_cells_and_a_totals_row(
     ("params", "message"),
     [
         ({"fy": "2020/22"}, "did you mean 2020/21?"),
-        ({"from": "2020-02-31"}, "Enter a real date as YYYY-MM-DD"),
+        ({"from": "2020-02-31"}, "Enter a real date, for example 31/03/2021"),
         ({"payer": "Atlantis"}, "No force has the short name “Atlantis”"),
         ({"payee": "Nowhere"}, "No force has the short name “Nowhere”"),
         ({"status": "late"}, "“late” is not a status"),
-        ({"as_of": "yesterday"}, "Enter a real date as YYYY-MM-DD"),
+        ({"as_of": "yesterday"}, "Enter a real date, for example 31/03/2021"),
     ],
 )
 def test_every_bad_filter_refuses_an_export_with_400(admin_client, export, params, message):

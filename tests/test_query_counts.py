@@ -47,7 +47,13 @@ def build(count: int):
         for n in range(count)
     )
     Payment.objects.bulk_create(
-        Payment(instalment=row, paid_on=row.due_on, amount=Money("500.00", "GBP"), reference=f"BULK-{row.pk}")
+        Payment(
+            instalment=row,
+            paid_on=row.due_on,
+            amount=Money("500.00", "GBP"),
+            reference=f"BULK-{row.pk}",
+            reference_key=f"bulk-{row.pk}",
+        )
         for row in instalments[::2]
     )
     ledger.restate()

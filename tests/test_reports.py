@@ -90,9 +90,9 @@ def test_the_due_report_pages_by_50_with_a_total_for_every_row(admin_client):
     [
         ({"fy": "2020/22"}, "did you mean 2020/21?"),
         ({"fy": "20/21"}, "is not a financial year"),
-        ({"from": "2020-02-31"}, "Enter a real date as YYYY-MM-DD"),
-        ({"to": "tomorrow"}, "Enter a real date as YYYY-MM-DD"),
-        ({"as_of": "2021-13-01"}, "Enter a real date as YYYY-MM-DD"),
+        ({"from": "2020-02-31"}, "Enter a real date, for example 31/03/2021"),
+        ({"to": "tomorrow"}, "Enter a real date, for example 31/03/2021"),
+        ({"as_of": "2021-13-01"}, "Enter a real date, for example 31/03/2021"),
         ({"from": "2021-02-01", "to": "2021-01-01"}, "must be on or after"),
         ({"payer": "Atlantis"}, "No force has the short name “Atlantis”"),
         ({"payee": "atlantis"}, "No force has the short name “atlantis”"),
@@ -200,7 +200,7 @@ def test_the_hosted_services_report_for_one_force(admin_client, world):
 def test_a_bad_hosted_services_date_says_so(admin_client):
     response = admin_client.get(reverse("hosted_services"), {"as_of": "2021-02-30"})
     assert response.status_code == 400
-    assert "Enter a real date as YYYY-MM-DD" in response.text
+    assert "Enter a real date, for example 31/03/2021" in response.text
 
 
 def test_the_alliance_filter_lists_alliances_by_name_while_they_are_few(admin_client, world):

@@ -20,7 +20,7 @@ from hypothesis.stateful import (
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment, Payment, ScheduleRevision
-from settlements.money import format_gbp, from_pence, to_pence
+from settlements.money import CEILING, format_gbp, from_pence, to_pence
 from settlements.reports.balances import (
     Balance,
     financial_year_balances,
@@ -81,7 +81,7 @@ class ScheduleMachine(RuleBasedStateMachine):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
 
-    @initialize(pence=st.integers(min_value=1, max_value=100_000_000_000_00))
+    @initialize(pence=st.integers(min_value=1, max_value=int(CEILING * 100)))
     def agree(self, pence):
         self.settlement = SettlementFactory(cash_amount=from_pence(pence), agreed_on=AGREED)
 

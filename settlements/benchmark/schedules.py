@@ -4,6 +4,7 @@ import random
 from datetime import timedelta
 
 from settlements import models
+from settlements.references import reference_key
 
 from . import plan
 from .plan import BATCH, GBP, pounds
@@ -95,6 +96,7 @@ def write_payments(rng: random.Random, instalments: list) -> int:
                 payments.append(row)
     for n, row in enumerate(payments + reversals, start=1):
         row.reference = f"BENCH-{n:07d}"
+        row.reference_key = reference_key(row.reference)
     models.Payment.objects.bulk_create(payments, batch_size=BATCH)
     for row in reversals:
         row.reverses_id = row.reverses.pk

@@ -3,11 +3,13 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from settlements.fiscal import add_months
+from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
+from settlements.fiscal import EARLIEST_DATE, LATEST_DATE, add_months, months_between
 from settlements.money import money_field, validate_positive
 
 
@@ -36,8 +38,10 @@ class Alliance(models.Model):
 
     name = models.CharField(max_length=160, unique=True)
     members = models.ManyToManyField(Force, related_name="alliances")
-    starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True, help_text="Leave empty while the alliance runs.")
+    starts_on = models.DateField(validators=[validate_in_range])
+    ends_on = models.DateField(
+        null=True, blank=True, validators=[validate_in_range], help_text="Leave empty while the alliance runs."
+    )
     value = money_field("value", null=True, blank=True, validators=[validate_positive])
     legal_basis = models.CharField(max_length=160, default="Section 22A, Police Act 1996")
     notes = models.TextField(blank=True)
@@ -56,6 +60,8 @@ class Alliance(models.Model):
                 name="alliance_value_positive",
                 violation_error_message="An alliance's value must be greater than £0.00.",
             ),
+            in_range_constraint("starts_on", "alliance_starts_on_in_range"),
+            in_range_constraint("ends_on", "alliance_ends_on_in_range", nullable=True),
         ]
 
     def __str__(self):
@@ -74,8 +80,10 @@ class TerminationNotice(models.Model):
 
     alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="notices")
     served_by = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="notices_served")
-    served_on = models.DateField()
-    effective_on = models.DateField(null=True, blank=True, help_text="When the alliance ends under the notice.")
+    served_on = models.DateField(validators=[validate_in_range])
+    effective_on = models.DateField(
+        null=True, blank=True, validators=[validate_in_range], help_text="When the alliance ends under the notice."
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SERVED)
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -88,6 +96,8 @@ class TerminationNotice(models.Model):
                 name="notice_effective_not_before_served",
                 violation_error_message="A notice cannot take effect before it is served.",
             ),
+            in_range_constraint("served_on", "notice_served_on_in_range"),
+            in_range_constraint("effective_on", "notice_effective_on_in_range", nullable=True),
         ]
 
     def __str__(self):
@@ -96,6 +106,10 @@ class TerminationNotice(models.Model):
     def clean(self):
         if self.alliance_id and self.served_by_id and not self.alliance.members.filter(pk=self.served_by_id).exists():
             raise ValidationError({"served_by": "The force serving notice must be a member of the alliance."})
+
+
+# The longest term that fits in the range of dates: 110 years.
+MAX_TERM_MONTHS = months_between(EARLIEST_DATE, LATEST_DATE) + 1
 
 
 class HostedServiceQuerySet(models.QuerySet):
@@ -122,9 +136,13 @@ class HostedService(models.Model):
     provider = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="services_provided")
     recipient = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="services_received")
     service = models.CharField(max_length=160)
-    starts_on = models.DateField()
-    months = models.PositiveSmallIntegerField(help_text="Length of the term agreed, in months.")
-    extension_months = models.PositiveSmallIntegerField(default=0, help_text="Months added by any extension.")
+    starts_on = models.DateField(validators=[validate_in_range])
+    months = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(MAX_TERM_MONTHS)], help_text="Length of the term agreed, in months."
+    )
+    extension_months = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_TERM_MONTHS)], help_text="Months added by any extension."
+    )
     ends_on = models.DateField(editable=False, blank=True, help_text="Last day of the term, from its start and length.")
     charging_basis = models.CharField(
         max_length=30, choices=ChargingBasis.choices, default=ChargingBasis.FULL_COST_RECOVERY
@@ -161,6 +179,13 @@ class HostedService(models.Model):
                 name="hosted_service_estimated_cost_positive",
                 violation_error_message="An estimated cost must be greater than £0.00.",
             ),
+            models.CheckConstraint(
+                condition=Q(months__lte=MAX_TERM_MONTHS, extension_months__lte=MAX_TERM_MONTHS),
+                name="hosted_service_months_bounded",
+                violation_error_message=f"A term and its extension are each at most {MAX_TERM_MONTHS} months.",
+            ),
+            in_range_constraint("starts_on", "hosted_service_starts_on_in_range"),
+            in_range_constraint("ends_on", "hosted_service_ends_on_in_range"),
         ]
 
     def __str__(self):
@@ -174,9 +199,20 @@ class HostedService(models.Model):
         return add_months(starts_on, total_months) - timedelta(days=1)
 
     def clean(self):
-        # ends_on is derived, kept in the table so that reports can filter and sort by it.
+        # ends_on is derived, kept in the table so that reports can filter and sort by it; the term is checked
+        # against the range before its end is worked out, so that no length can run past what a date holds.
         if self.starts_on and self.months:
-            self.ends_on = self.term_end(self.starts_on, self.months + (self.extension_months or 0))
+            total_months = self.months + (self.extension_months or 0)
+            if in_range(self.starts_on) and total_months <= MAX_TERM_MONTHS:
+                ends_on = self.term_end(self.starts_on, total_months)
+                if ends_on > LATEST_DATE:
+                    raise ValidationError(
+                        {
+                            "months": f"A term of {total_months} months from {uk(self.starts_on)} would end on "
+                            f"{uk(ends_on)}, after {uk(LATEST_DATE)}: the last date this system takes."
+                        }
+                    )
+                self.ends_on = ends_on
         if self.provider_id and self.provider_id == self.recipient_id:
             raise ValidationError({"recipient": "A force cannot provide a hosted service to itself."})
 

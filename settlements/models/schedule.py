@@ -10,8 +10,10 @@ from django.db.models.functions import Cast, Coalesce, ExtractYear
 from simple_history.models import HistoricalRecords
 
 from settlements import dating, immutability
+from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
 from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, format_gbp, from_pence, money_field, validate_positive
+from settlements.references import MAX_KEY_LENGTH, reference_key
 
 from .settlement import Settlement
 
@@ -27,7 +29,7 @@ class ScheduleRevision(models.Model):
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="revisions")
     sequence = models.PositiveSmallIntegerField(editable=False)
-    revised_on = models.DateField()
+    revised_on = models.DateField(validators=[validate_in_range])
     reason = models.TextField()
     decision_reference = models.CharField(
         max_length=120, help_text="The decision that approved it, e.g. a board minute or a signed variation."
@@ -59,6 +61,7 @@ class ScheduleRevision(models.Model):
                 name="revision_decision_reference_given",
                 violation_error_message="Give the decision that approved the revision.",
             ),
+            in_range_constraint("revised_on", "revision_revised_on_in_range"),
         ]
 
     def __str__(self):
@@ -282,7 +285,7 @@ class Instalment(models.Model):
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="instalments")
     number = models.PositiveSmallIntegerField()
-    due_on = models.DateField()
+    due_on = models.DateField(validators=[validate_in_range])
     amount = money_field("amount", validators=[validate_positive])
     funding_source = models.CharField(max_length=30, choices=FundingSource.choices, default=FundingSource.NOT_RECORDED)
     reserve_name = models.CharField(max_length=120, blank=True, help_text="The earmarked reserve, where named.")
@@ -340,6 +343,7 @@ class Instalment(models.Model):
                 name="instalment_paid_within_amount",
                 violation_error_message="What is paid against an instalment stays between £0.00 and its amount.",
             ),
+            in_range_constraint("due_on", "instalment_due_on_in_range"),
         ]
 
     def __str__(self):
@@ -363,8 +367,22 @@ class Instalment(models.Model):
     def financial_year(self) -> FinancialYear:
         return FinancialYear.for_date(self.due_on)
 
+    @staticmethod
+    def check_due_on(due_on: date, agreed_on: date) -> None:
+        """An instalment falls due on or after its settlement was agreed: the one rule, wherever it is entered."""
+        if due_on < agreed_on:
+            raise ValidationError(
+                {
+                    "due_on": f"An instalment cannot fall due on {uk(due_on)}, before the settlement was agreed "
+                    f"on {uk(agreed_on)}."
+                }
+            )
+
     def clean(self):
         immutability.check_instalment_save(self)
+        dated = isinstance(self.due_on, date) and in_range(self.due_on)
+        if dated and self.settlement_id and isinstance(self.settlement.agreed_on, date):
+            self.check_due_on(self.due_on, self.settlement.agreed_on)
         dating.check_record(self)
         self.check_amount_covers_paid()
 
@@ -390,9 +408,11 @@ class Payment(models.Model):
 
     instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="payments")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PAYMENT, editable=False)
-    paid_on = models.DateField()
+    paid_on = models.DateField(validators=[validate_in_range])
     amount = money_field("amount", validators=[validate_positive])
     reference = models.CharField(max_length=80, unique=True, help_text="The remittance or ledger reference.")
+    # The reference as a person reads it (references.reference_key): two payments never share one.
+    reference_key = models.CharField(max_length=MAX_KEY_LENGTH, editable=False, default="")
     reverses = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", editable=False
     )
@@ -423,6 +443,17 @@ class Payment(models.Model):
                 name="payment_reversal_points_at_payment_with_reason",
                 violation_error_message="A reversal names the payment it reverses and why.",
             ),
+            in_range_constraint("paid_on", "payment_paid_on_in_range"),
+            models.UniqueConstraint(
+                fields=["reference_key"],
+                name="payment_reference_key_unique",
+                violation_error_message="A payment is already recorded under this reference, written differently.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(reference_key=""),
+                name="payment_reference_key_given",
+                violation_error_message="Give the remittance or ledger reference.",
+            ),
         ]
 
     def __str__(self):
@@ -431,7 +462,11 @@ class Payment(models.Model):
     # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
         immutability.check_payment_save(self)
+        self.reference_key = reference_key(self.reference)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        self.reference_key = reference_key(self.reference)
 
     def delete(self, *args, **kwargs):
         immutability.check_payment_delete(self)

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from settlements import dating, immutability
+from settlements.dates import in_range_constraint, validate_in_range
 from settlements.money import Pence, from_pence, money_field, validate_positive
 
 from .parties import Alliance, Force, TerminationNotice
@@ -49,7 +50,7 @@ class Settlement(models.Model):
     )
     payer = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="settlements_paid")
     payee = models.ForeignKey(Force, on_delete=models.PROTECT, related_name="settlements_received")
-    agreed_on = models.DateField()
+    agreed_on = models.DateField(validators=[validate_in_range])
     cash_amount = money_field("cash amount", validators=[validate_positive])
     requested_amount = money_field(
         "amount requested by the payee",
@@ -109,6 +110,7 @@ class Settlement(models.Model):
                 name="settlement_recommended_amount_positive",
                 violation_error_message="The amount recommended must be greater than £0.00.",
             ),
+            in_range_constraint("agreed_on", "settlement_agreed_on_in_range"),
         ]
 
     def __str__(self):

@@ -1,5 +1,6 @@
 """Approval of settlements and schedule revisions, under maker-checker: never by whoever entered or last changed it."""
 
+import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from settlements import roles
 from settlements.models import ScheduleRevision, Settlement
+
+logger = logging.getLogger("settlements.approvals")
 
 
 class ApprovalRefused(PermissionDenied):
@@ -70,4 +73,5 @@ def _stamp_approval(record, approved_by, as_of: datetime | None):
     record._history_user = approved_by
     record._change_reason = "Approved"
     record.save()
+    logger.info("%s %s approved by %s", record._meta.verbose_name.capitalize(), record, approved_by)
     return record

@@ -7,37 +7,12 @@ from django.db import IntegrityError, transaction
 from djmoney.money import Money
 
 from settlements import dating
+from settlements.dates import clean_date
 from settlements.models import Instalment, Payment
-from settlements.money import GBP, PENNY, format_gbp, from_pence
+from settlements.money import clean_amount, format_gbp, from_pence
+from settlements.references import clean_reference, reference_key
 
 from . import ledger
-
-REFERENCE_MAX_LENGTH = Payment._meta.get_field("reference").max_length
-
-
-def _clean_amount(amount) -> Money:
-    if not isinstance(amount, Money) or str(amount.currency) != GBP:
-        raise ValidationError({"amount": "Give the amount in pounds sterling, e.g. £1,250,000.00."})
-    if amount.amount != amount.amount.quantize(PENNY):
-        raise ValidationError({"amount": "An amount has at most two decimal places (whole pence)."})
-    if amount.amount <= 0:
-        raise ValidationError({"amount": "Enter an amount greater than £0.00."})
-    return amount
-
-
-def _clean_reference(reference) -> str:
-    text = (reference or "").strip() if isinstance(reference, str) else ""
-    if not text:
-        raise ValidationError({"reference": "Give the remittance or ledger reference."})
-    if len(text) > REFERENCE_MAX_LENGTH:
-        raise ValidationError({"reference": f"A reference has at most {REFERENCE_MAX_LENGTH} characters."})
-    return text
-
-
-def _clean_date(day, field: str) -> date:
-    if not isinstance(day, date):
-        raise ValidationError({field: "Give the date, e.g. 30/04/2020."})
-    return day
 
 
 def _lock(instalment) -> Instalment:
@@ -68,7 +43,7 @@ def _describe(payment: Payment) -> str:
 
 def _existing_or_refuse(reference: str, **expected):
     """The payment already recorded under `reference` if it matches `expected`; an error if it differs."""
-    existing = Payment.objects.select_related("instalment").filter(reference=reference).first()
+    existing = Payment.objects.select_related("instalment").filter(reference_key=reference_key(reference)).first()
     if existing is None:
         return None
     if all(getattr(existing, field) == value for field, value in expected.items()):
@@ -103,8 +78,8 @@ def record_payment(
     *, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None, today: date | None = None
 ) -> Payment:
     """Record money paid against an instalment; the reference makes a repeated call harmless."""
-    amount, reference = _clean_amount(amount), _clean_reference(reference)
-    paid_on = _clean_date(paid_on, "paid_on")
+    amount, reference = clean_amount(amount, "amount"), clean_reference(reference)
+    paid_on = clean_date(paid_on, "paid_on")
     dating.refuse_future(paid_on, field="paid_on", what="A payment", today=today)
     with transaction.atomic():
         locked = _lock(instalment)
@@ -147,7 +122,7 @@ def reverse_payment(
     *, payment: Payment, reversed_on: date, reason: str, reference: str, recorded_by=None, today: date | None = None
 ) -> Payment:
     """Correct a payment by a reversal of its full amount that points at it and gives the reason."""
-    reference, reversed_on = _clean_reference(reference), _clean_date(reversed_on, "reversed_on")
+    reference, reversed_on = clean_reference(reference), clean_date(reversed_on, "reversed_on")
     dating.refuse_future(reversed_on, field="reversed_on", what="A reversal", today=today)
     reason = (reason or "").strip()
     if not reason:

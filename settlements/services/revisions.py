@@ -8,7 +8,7 @@ from django.db.models import Exists, Max, OuterRef
 
 from settlements import dating
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement, YearClosing
-from settlements.money import from_pence, to_pence
+from settlements.money import total
 
 from .schedules import (
     EvenSplit,
@@ -50,7 +50,7 @@ def preview_revision(
             "Every instalment has payments recorded against it or falls due in a closed financial year: "
             "nothing is left to reschedule."
         )
-    remainder = from_pence(sum(to_pence(i.amount) for i in replaceable))
+    remainder = total(i.amount for i in replaceable)
     rows = plan_rows(
         terms=terms,
         total=remainder,

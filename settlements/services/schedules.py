@@ -10,16 +10,18 @@ from django.db import transaction
 from djmoney.money import Money
 
 from settlements import dating
+from settlements.dates import validate_in_range
 from settlements.fiscal import FinancialYear, add_months
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
-from settlements.money import GBP, format_gbp, from_pence, to_pence
+from settlements.money import GBP, clean_amount, format_gbp, from_pence, to_pence
+from settlements.money import total as total_of
 
 MAX_INSTALMENTS = 240
 
 
 def split_evenly(total: Money, parts: int) -> list[Money]:
     """Split `total` into `parts` amounts at most 1p apart; the earliest parts take the odd pennies."""
-    if not isinstance(total, Money) or str(total.currency) != GBP:
+    if not isinstance(total, Money) or str(total.currency) != GBP or not total.amount.is_finite():
         raise ValueError(f"{total!r} is not an amount in pounds sterling")
     pence = to_pence(total)
     if pence <= 0:
@@ -47,7 +49,7 @@ def validate_schedule_total(*, cash_amount: Money, amounts: Iterable[Money]) -> 
     amounts = list(amounts)
     if not amounts:
         return
-    total = from_pence(sum(to_pence(amount) for amount in amounts))
+    total = total_of(amounts)
     if total != cash_amount:
         raise ValidationError(difference_message(total, cash_amount), code="schedule_total")
 
@@ -91,7 +93,7 @@ class SchedulePlan:
 
     @property
     def total(self) -> Money:
-        return from_pence(sum(to_pence(row.amount) for row in self.rows))
+        return total_of(row.amount for row in self.rows)
 
     @property
     def digest(self) -> str:
@@ -110,11 +112,11 @@ def plan_rows(
     if len(pairs) > MAX_INSTALMENTS:
         raise ValidationError(f"A schedule has at most {MAX_INSTALMENTS} instalments.")
     for due_on, _amount in pairs:
-        if due_on < not_before:
-            raise ValidationError(
-                f"An instalment cannot fall due on {due_on:%d/%m/%Y}, before the settlement was agreed "
-                f"on {not_before:%d/%m/%Y}."
-            )
+        validate_in_range(due_on)
+        try:
+            Instalment.check_due_on(due_on, not_before)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
     return tuple(
         PlannedInstalment(number=first_number + index, due_on=due_on, amount=amount)
         for index, (due_on, amount) in enumerate(pairs)
@@ -126,11 +128,10 @@ def _even_pairs(terms: EvenSplit, total: Money) -> list[tuple[date, Money]]:
         raise ValidationError(f"Give between 1 and {MAX_INSTALMENTS} instalments.")
     if not 1 <= terms.every_months <= 120:
         raise ValidationError("Instalments fall due every 1 to 120 months.")
+    validate_in_range(terms.first_due_on)
     try:
         amounts = split_evenly(total, terms.count)
         dates = [add_months(terms.first_due_on, index * terms.every_months) for index in range(terms.count)]
-        for day in dates:
-            FinancialYear.for_date(day)
     except ValueError as error:
         raise ValidationError(f"Cannot make that schedule: {error}.") from error
     return list(zip(dates, amounts, strict=True))
@@ -141,12 +142,9 @@ def _explicit_pairs(terms: ExplicitAmounts, total: Money, target_name: str) -> l
         raise ValidationError("Give at least one line: a date or a financial year, and an amount.")
     pairs = []
     for when, amount in terms.lines:
-        if not isinstance(amount, Money) or str(amount.currency) != GBP or amount.amount != round(amount.amount, 2):
-            raise ValidationError(f"{amount} is not an amount in pounds and pence.")
-        if to_pence(amount) <= 0:
-            raise ValidationError(f"Every amount must be greater than £0.00 ({format_gbp(amount)} is not).")
+        clean_amount(amount)
         pairs.append((when.end if isinstance(when, FinancialYear) else when, amount))
-    planned = from_pence(sum(to_pence(amount) for _due, amount in pairs))
+    planned = total_of(amount for _due, amount in pairs)
     if planned != total:
         raise ValidationError(difference_message(planned, total, target_name), code="schedule_total")
     return sorted(pairs, key=lambda pair: pair[0])

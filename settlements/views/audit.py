@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from settlements import audit
+from settlements.dates import UKDateField
 from settlements.roles import audit_viewer_required
 
 PAGE_SIZE = 25
@@ -20,8 +21,8 @@ class RecentChangesFilter(forms.Form):
         choices=[("", "All records")]
         + [(name, str(model._meta.verbose_name).capitalize()) for name, model in audit.AUDITED_MODELS.items()],
     )
-    date_from = forms.DateField(label="From", required=False, help_text="For example, 30/03/2020")
-    date_to = forms.DateField(label="To", required=False)
+    date_from = UKDateField(label="From", required=False, help_text="For example, 30/03/2020")
+    date_to = UKDateField(label="To", required=False)
 
     def clean(self):
         cleaned = super().clean()

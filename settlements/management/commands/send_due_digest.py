@@ -9,9 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from settlements.dates import date_argument
 from settlements.exports import due_csv_lines
 from settlements.models import Instalment
 from settlements.reports.instalments_due import due_soon_or_overdue
+
+MAX_DAYS = 3660  # ten years ahead
 
 
 class Command(BaseCommand):
@@ -20,11 +23,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=30, help="How many days ahead to look (default 30).")
         parser.add_argument("--group", default="finance_editor", help="Send to this group's users with an email.")
-        parser.add_argument("--as-of", type=date.fromisoformat, help="The date to report as of, YYYY-MM-DD.")
+        parser.add_argument("--as-of", type=date_argument, help="The date to report as of, e.g. 31/03/2021.")
 
     def handle(self, *args, days, group, as_of, **options):
-        if days < 0:
-            raise CommandError("--days must be 0 or more.")
+        if not 0 <= days <= MAX_DAYS:
+            raise CommandError(f"--days must be from 0 to {MAX_DAYS}.")
         if not Group.objects.filter(name=group).exists():
             raise CommandError(f"There is no group called “{group}”.")
         recipients = list(
