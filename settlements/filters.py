@@ -73,6 +73,12 @@ class DashboardFilterForm(AsOfForm):
 class HostedFilterForm(AsOfForm):
     force = force_field("Provider or recipient")
 
+    def describe(self) -> list[tuple[str, str]]:
+        """The date and force the page answers for, as (name, value) pairs for the page's scope."""
+        scope = [("As of", f"{self.as_of_date():%d/%m/%Y}")]
+        force = self.cleaned_data.get("force")
+        return [*scope, ("Provider or recipient", force.short_name)] if force else scope
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["as_of"].help_text = "For example 31/03/2021; today if empty. Months remaining count from it."

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from settlements.fiscal import FinancialYear
 from settlements.money import format_gbp
+from settlements.reports.hosted import hosted_terms
 from settlements.reports.year_end import year_end_position
 from tests import factories
 from tests.scenarios import AS_OF, World, build_world, gbp
@@ -214,3 +215,25 @@ def test_the_alliance_filter_takes_an_id_once_there_are_too_many_to_list(admin_c
     html = due(admin_client, alliance=world.alliances["nssd"].pk).content.decode()
     assert '<select name="alliance"' not in html
     assert f'<input type="text" name="alliance" value="{world.alliances["nssd"].pk}"' in html
+
+
+@pytest.mark.parametrize(
+    ("as_of", "label"),
+    [
+        (date(2020, 3, 31), "Not started"),
+        (date(2020, 4, 1), "Running"),
+        (date(2021, 7, 1), "Running"),
+        (date(2021, 7, 2), "Ends within 90 days"),  # 30 September is 90 days away
+        (date(2021, 9, 30), "Ends within 90 days"),
+        (date(2021, 10, 1), "Ended"),
+    ],
+)
+def test_a_hosted_term_states_how_it_stands_on_the_day(admin_client, as_of, label):
+    service = factories.HostedServiceFactory(starts_on=date(2020, 4, 1), months=18)
+    assert service.ends_on == date(2021, 9, 30)
+    [term] = hosted_terms(as_of)
+    assert term.state.label == label
+    force = service.provider.short_name
+    response = admin_client.get(reverse("hosted_services"), {"as_of": as_of.isoformat(), "force": force})
+    assert f'<strong class="tag tag--{term.state.tag}">{label}</strong>' in response.text
+    assert f"<dt>Provider or recipient</dt><dd>{force}</dd>" in response.text

@@ -14,6 +14,7 @@ An alliance's stage follows one rule, settlements outranking notices:
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote, urlencode
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Greatest
@@ -98,6 +99,22 @@ class Dashboard:
     alliance_count: int
     stage_counts: list[StageCount]
     is_empty: bool
+
+    @property
+    def overdue_query(self) -> str:
+        """The due report's filters for the overdue instalments this dashboard counts."""
+        filters = {"as_of": self.as_of.isoformat(), "status": "overdue"}
+        return urlencode({**filters, "force": self.force.short_name} if self.force else filters, quote_via=quote)
+
+    @property
+    def due_from_query(self) -> str:
+        """The due report's filters for every instalment due from the dashboard's date."""
+        return urlencode({"as_of": self.as_of.isoformat(), "from": self.as_of.isoformat()})
+
+    @property
+    def hosted_query(self) -> str:
+        """The hosted-service report's filters for the dashboard's date."""
+        return urlencode({"as_of": self.as_of.isoformat()})
 
 
 @dataclass(frozen=True)

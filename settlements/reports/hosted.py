@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -10,12 +11,29 @@ from settlements.models import Force, HostedService
 ENDING_SOON_DAYS = 90
 
 
+class TermState(NamedTuple):
+    label: str
+    tag: str  # the style of its tag on the page
+
+
 @dataclass(frozen=True)
 class HostedTerm:
     service: HostedService
     months_remaining: int
     running: bool
     ending_soon: bool
+    started: bool = True
+
+    @property
+    def state(self) -> TermState:
+        """How the term stands on the day: ending soon, running, not started or ended."""
+        if self.ending_soon:
+            return TermState(f"Ends within {ENDING_SOON_DAYS} days", "overdue")
+        if self.running:
+            return TermState("Running", "upcoming")
+        if not self.started:
+            return TermState("Not started", "part_paid")
+        return TermState("Ended", "muted")
 
 
 def hosted_terms(as_of: date, force: Force | None = None) -> list[HostedTerm]:
@@ -32,6 +50,7 @@ def hosted_terms(as_of: date, force: Force | None = None) -> list[HostedTerm]:
             months_remaining=service.months_remaining(as_of),
             running=service.starts_on <= as_of <= service.ends_on,
             ending_soon=as_of <= service.ends_on <= soon and service.starts_on <= as_of,
+            started=service.starts_on <= as_of,
         )
         for service in services
     ]

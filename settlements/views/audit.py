@@ -43,10 +43,5 @@ def recent_changes(request):
         date_to=filters.get("date_to"),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "settlements/recent_changes.html",
-        {"form": form, "page": page, "changes": audit.describe(page.object_list), "query": query.urlencode()},
-    )
+    context = {"form": form, "page": page, "changes": audit.describe(page.object_list)}
+    return render(request, "settlements/recent_changes.html", context)

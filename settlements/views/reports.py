@@ -57,14 +57,15 @@ def year_end(request):
         return render(request, "settlements/year_end.html", {"form": form}, status=400)
     position = year_end_position(form.financial_year())
     filename = f"year-end-{position.as_at.isoformat()}"
-    filters = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
+    scope = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
     if form.wants() == "csv":
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
-        return exports.year_end_xlsx(position, [*filters, year_status(position.as_at).row], filename)
+        return exports.year_end_xlsx(position, [*scope, year_status(position.as_at).row], filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "settlements/year_end.html", {"form": form, "position": position, "page": page})
+    context = {"form": form, "position": position, "page": page, "scope": scope}
+    return render(request, "settlements/year_end.html", context)
 
 
 @viewer_required
@@ -74,5 +75,6 @@ def hosted_services(request):
     if not form.is_valid():
         return render(request, "settlements/hosted_services.html", {"form": form}, status=400)
     as_of, force = form.as_of_date(), form.cleaned_data.get("force")
-    context = {"form": form, "as_of": as_of, "force": force, "terms": hosted_terms(as_of, force)}
+    terms = hosted_terms(as_of, force)
+    context = {"form": form, "as_of": as_of, "force": force, "terms": terms, "scope": form.describe()}
     return render(request, "settlements/hosted_services.html", context)
