@@ -118,8 +118,15 @@ class TerminationNoticeAdmin(AuditedAdmin):
 
 
 class SettlementAdjustmentInline(ParentYearLockInlineMixin, NamedTabularInline):
+    """On an approved settlement a new row is a request for a second person to approve; approved rows stay."""
+
     model = models.SettlementAdjustment
     extra = 0
+    fields = ["kind", "description", "amount", "status"]
+    readonly_fields = ["status"]
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft())
 
 
 class InstalmentInlineFormSet(NamedInlineFormSet):
@@ -162,7 +169,7 @@ class InstalmentInline(NamedTabularInline):
         return obj.financial_year if obj.due_on else ""
 
     def _editable(self, obj) -> bool:
-        return obj is None or obj.pk is None or not services.schedule_has_history(obj)
+        return obj is None or obj.pk is None or (obj.is_draft() and not services.schedule_has_history(obj))
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and self._editable(obj)

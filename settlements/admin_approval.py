@@ -35,6 +35,14 @@ class ApprovalAdminMixin:
             setattr(obj, self.maker_field, request.user)
         super().save_model(request, obj, form, change)
 
+    def save_formset(self, request, form, formset, change):
+        # An adjustment added on the page is entered by whoever saves it: a maker of the settlement.
+        for inline_form in formset.forms:
+            instance = inline_form.instance
+            if instance.pk is None and hasattr(instance, "entered_by_id") and instance.entered_by_id is None:
+                instance.entered_by = request.user
+        super().save_formset(request, form, formset, change)
+
     @admin.action(description="Approve the selected %(verbose_name_plural)s", permissions=["approve"])
     def approve_selected(self, request, queryset):
         for obj in queryset:
@@ -63,6 +71,10 @@ class ApprovalAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
+        # Approve the version the approver saw (the page sends it), not whatever is stored by the time they press.
+        seen = request.POST.get("version", "")
+        if seen:
+            obj.version = int(seen) if seen.isdigit() else None
         self.approve_with_message(request, obj)
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
 

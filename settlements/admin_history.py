@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_access import NamedFieldsMixin
+from .admin_refusals import RefusalsAsMessagesMixin
 
 REASON = "change_reason"
 
@@ -20,7 +21,7 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
-class AuditedAdmin(NamedFieldsMixin, SimpleHistoryAdmin):
+class AuditedAdmin(RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmin):
     """A ModelAdmin with a history page per record and a reason field on every form."""
 
     form = ChangeReasonForm

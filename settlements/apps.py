@@ -16,6 +16,9 @@ class SettlementsConfig(AppConfig):
     name = "settlements"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the sign-in log
+        from django.db.backends.signals import connection_created
+
+        from . import signals, triggers  # noqa: F401 - signals connects the sign-in log
 
         post_migrate.connect(restore_role_groups, sender=self)
+        connection_created.connect(triggers.register_guard)

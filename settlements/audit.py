@@ -99,11 +99,12 @@ def _load_records(rows) -> dict:
 
 
 def _tracked_fields(model):
-    kept = {field.name for field in model.history.model._meta.fields}  # a history may leave fields out
+    # Only what the history keeps: a settlement's version number, for one, is not a change anyone made.
+    kept = {f.name for f in model.history.model._meta.concrete_fields}
     return [
         f
         for f in model._meta.concrete_fields
-        if not f.primary_key and f.name in kept and not isinstance(f, CurrencyField)
+        if not f.primary_key and not isinstance(f, CurrencyField) and f.name in kept
     ]
 
 

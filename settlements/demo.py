@@ -7,10 +7,12 @@ values are illustrative and say so in their notes; unknown amounts stay empty.
 
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from djmoney.money import Money
 
-from . import services
+from . import roles, services
 from .models import (
     Alliance,
     Force,
@@ -34,6 +36,33 @@ def _get_or_make(model, lookup: dict, **values):
     row.full_clean()
     row.save()
     return row, True
+
+
+# Who entered and who approved the demo's records: four eyes, as on a real install. Neither can sign in.
+DEMO_ENTERED_BY = "demo-records-editor"
+DEMO_APPROVED_BY = "demo-records-approver"
+
+
+def _record_keeper(username: str, role: str):
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"is_active": True})
+    if created:
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def _keepers():
+    return _record_keeper(DEMO_ENTERED_BY, roles.FINANCE_EDITOR), _record_keeper(
+        DEMO_APPROVED_BY, roles.FINANCE_APPROVER
+    )
+
+
+def _approve(settlement):
+    """The second person's approval of a settlement entered by the first."""
+    if settlement.is_draft():
+        services.approve_settlement(settlement=Settlement.objects.get(pk=settlement.pk), approved_by=_keepers()[1])
+    settlement.refresh_from_db()
 
 
 def _force(short_name: str, name: str, area: str):
@@ -71,7 +100,13 @@ def _schedule(settlement, rows):
 def _pay(settlement, number: int, reference: str, paid_on: date, amount: str):
     """A payment on the current instalment `number`, through the payment service (idempotent by reference)."""
     instalment = settlement.instalments.current().get(number=number)
-    services.record_payment(instalment=instalment, amount=Money(amount, "GBP"), paid_on=paid_on, reference=reference)
+    services.record_payment(
+        instalment=instalment,
+        amount=Money(amount, "GBP"),
+        paid_on=paid_on,
+        reference=reference,
+        recorded_by=_keepers()[0],
+    )
 
 
 def load_seed_case():
@@ -103,7 +138,7 @@ def load_seed_case():
         agreed_on=date(2020, 3, 30),
         cash_amount=Money("10500000.00", "GBP"),
         full_and_final=True,
-        status=Settlement.Status.APPROVED,
+        entered_by=_keepers()[0],
         funding_note="From reserves and efficiencies, in instalments over 2020/21 and 2021/22.",
         notes=(
             "Lower than the independent team's recommendation and significantly lower than Warwickshire's "
@@ -116,6 +151,7 @@ def load_seed_case():
         {"settlement": settlement, "kind": SettlementAdjustment.Kind.WRITE_OFF},
         description="Write-off of Warwickshire's running-cost contribution",
         amount=Money("270000.00", "GBP"),
+        entered_by=_keepers()[0],
     )
     funding = Instalment.FundingSource
     _schedule(
@@ -126,10 +162,11 @@ def load_seed_case():
             (3, date(2021, 7, 31), "2250000.00", funding.EFFICIENCY_SAVINGS, ILLUSTRATIVE),
         ],
     )
+    _approve(settlement)
     _pay(settlement, 1, "WMP-WARKS-2020-001", date(2020, 4, 30), "6000000.00")
     _pay(settlement, 2, "WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")
     if not settlement.revisions.exists():
-        services.revise_schedule(
+        revision = services.revise_schedule(
             settlement=settlement,
             terms=services.ExplicitAmounts(lines=((date(2021, 8, 31), Money("2250000.00", "GBP")),)),
             revised_on=date(2021, 6, 1),
@@ -139,7 +176,9 @@ def load_seed_case():
             ),
             decision_reference="Illustrative: variation agreed between the two forces",
             funding_source=funding.EFFICIENCY_SAVINGS,
+            created_by=_keepers()[0],
         )
+        services.approve_schedule_revision(revision=revision, approved_by=_keepers()[1])
     _pay(settlement, 3, "WMP-WARKS-2021-003", date(2021, 8, 31), "2250000.00")
     for service in ["Transactional services", "Forensic services", "File storage"]:
         _hosted(alliance, west_mercia, warwickshire, service, "On a service-provider basis, at no cost to West Mercia.")
@@ -190,7 +229,7 @@ def load_fictional_example(today: date):
         agreed_on=today - timedelta(days=200),
         cash_amount=Money("1234567.89", "GBP"),
         full_and_final=True,
-        status=Settlement.Status.APPROVED,
+        entered_by=_keepers()[0],
         funding_note="From the transformation reserve.",
         notes=FICTIONAL,
     )
@@ -201,7 +240,9 @@ def load_fictional_example(today: date):
             terms=services.EvenSplit(count=4, every_months=3, first_due_on=today - timedelta(days=120)),
             funding_source=funding.EARMARKED_RESERVE,
             reserve_name="Transformation reserve",
+            created_by=_keepers()[0],
         )
+        _approve(settlement)
         _pay(settlement, 1, "SV-NS-0001", today - timedelta(days=118), "308641.98")
         _pay(settlement, 2, "SV-NS-0002", today - timedelta(days=25), "100000.00")
         _hosted(alliance, north, south, "Firearms licensing", FICTIONAL, today - timedelta(days=200), 7)

@@ -1,10 +1,12 @@
-"""Records that must not change once they count: approved settlements and their adjustments, paid
-instalments and payments. A further adjustment may still be added to an approved settlement, as a
-recorded correction.
+"""Records that must not change once they count: approved (or withdrawn) settlements with their adjustments
+and schedule, approved or rejected requests, instalments with payments, and payments. An approved
+settlement changes only through a request approved by a second person: a further adjustment or a
+schedule revision.
 
 The models' clean(), save() and delete() call these checks, so the admin, the services and plain ORM
 calls meet the same rule with the same message. Each check compares with the row as stored, so saving
-a record unchanged is allowed. QuerySet.update() and raw SQL are out of their reach, as for any model rule.
+a record unchanged is allowed. QuerySet.update(), bulk deletes and raw SQL meet the database triggers
+(settlements.triggers) instead, whose refusals settlements.triggers.explain() turns into these words.
 """
 
 import logging
@@ -16,15 +18,41 @@ logger = logging.getLogger("settlements.locks")
 # Status and the approval stamp are locked too: otherwise "un-approving" would unlock the amounts.
 SETTLEMENT_LOCKED_FIELDS = (
     "alliance",
+    "termination_notice",
     "payer",
     "payee",
+    "agreed_on",
     "cash_amount",
     "requested_amount",
     "recommended_amount",
+    "full_and_final",
     "status",
+    "entered_by",
     "approved_by",
     "approved_at",
+    "withdrawn_by",
+    "withdrawn_at",
+    "withdrawal_reason",
 )
+
+# A decided request (approved or rejected) keeps what was decided and by whom.
+REVISION_LOCKED_FIELDS = (
+    "settlement",
+    "sequence",
+    "revised_on",
+    "reason",
+    "decision_reference",
+    "status",
+    "created_by",
+    "approved_by",
+    "approved_at",
+    "rejected_by",
+    "rejected_at",
+    "rejection_reason",
+)
+
+# What an instalment with payments keeps: the database refuses these too (settlements.triggers).
+PAID_INSTALMENT_LOCKED_FIELDS = ("amount", "due_on")
 
 
 class ImmutableRecordError(ValidationError):
@@ -59,67 +87,119 @@ def is_paid_instalment(instalment) -> bool:
     return balances.exists()
 
 
+def is_settled(settlement) -> bool:
+    """Approved or withdrawn: its terms stay as they were decided."""
+    return settlement is not None and not settlement.is_draft()
+
+
 def settlement_locked_fields(settlement) -> tuple[str, ...]:
-    """The fields of this settlement that can no longer change (none until it is approved)."""
+    """The fields of this settlement that can no longer change (none while it is a draft)."""
     stored = _stored(settlement)
-    return SETTLEMENT_LOCKED_FIELDS if stored is not None and stored.is_approved() else ()
+    return SETTLEMENT_LOCKED_FIELDS if is_settled(stored) else ()
 
 
 def check_settlement_save(settlement) -> None:
     stored = _stored(settlement)
-    if stored is None or not stored.is_approved():
+    if not is_settled(stored):
         return
     changed = _changed(settlement, stored, SETTLEMENT_LOCKED_FIELDS)
     if changed:
         raise ImmutableRecordError(
-            f"This settlement is approved, so its {', '.join(changed)} cannot change: an approved settlement "
-            "stays as agreed. Record a correction as an adjustment or a schedule revision."
+            f"This settlement is {stored.get_status_display().lower()}, so its {', '.join(changed)} cannot change: "
+            "it stays as decided. Request a further adjustment or a schedule revision for a second person to approve."
         )
 
 
 def check_settlement_delete(settlement) -> None:
-    stored = _stored(settlement)
-    if stored is not None and stored.is_approved():
+    if settlement.pk is not None:
         raise ImmutableRecordError(
-            "This settlement is approved and cannot be deleted: it is a record of what was agreed."
+            "A settlement is never deleted: it stays in the history. Withdraw a mistaken draft instead, with a reason."
         )
 
 
 def check_adjustment_save(adjustment) -> None:
     stored = _stored(adjustment)
-    if stored is None or not stored.settlement.is_approved():
+    if stored is None:
+        if adjustment.settlement_id and adjustment.settlement.is_withdrawn():
+            raise ImmutableRecordError("This settlement is withdrawn: it takes no further adjustments.")
+        return
+    if stored.is_pending():
         return
     changed = _changed(adjustment, stored, _all_field_names(adjustment))
     if changed:
         raise ImmutableRecordError(
-            f"This adjustment is part of an approved settlement, so its {', '.join(changed)} cannot change. "
-            "Record a further adjustment instead."
+            f"This adjustment is {stored.get_status_display().lower()}, so its {', '.join(changed)} cannot change. "
+            "Request a further adjustment instead."
         )
 
 
 def check_adjustment_delete(adjustment) -> None:
     stored = _stored(adjustment)
-    if stored is not None and stored.settlement.is_approved():
+    if stored is not None and (not stored.is_pending() or not stored.settlement.is_draft()):
         raise ImmutableRecordError(
-            "This adjustment is part of an approved settlement and cannot be deleted. Record a further adjustment."
+            f"This adjustment is {stored.get_status_display().lower()} on a "
+            f"{stored.settlement.get_status_display().lower()} settlement and cannot be deleted: "
+            "an approver rejects a request that should not stand."
         )
+
+
+def has_payments(instalment) -> bool:
+    return (
+        instalment.pk is not None and type(instalment).objects.filter(pk=instalment.pk, payments__isnull=False).exists()
+    )
 
 
 def check_instalment_save(instalment) -> None:
     stored = _stored(instalment)
-    if stored is None or not is_paid_instalment(stored):
+    if stored is None:
         return
-    changed = _changed(instalment, stored, _all_field_names(instalment))
-    if changed:
-        raise ImmutableRecordError(
-            f"{stored} is paid in full, so its {', '.join(changed)} cannot change. "
-            "Correct it with a reversal of a payment or a schedule revision."
-        )
+    if has_payments(stored):
+        changed = _changed(instalment, stored, PAID_INSTALMENT_LOCKED_FIELDS)
+        if changed:
+            raise ImmutableRecordError(
+                f"{stored} has payments recorded against it, so its {', '.join(changed)} cannot change. "
+                "Correct it with a reversal of a payment or a schedule revision."
+            )
+    if is_settled(stored.settlement):
+        changed = _changed(instalment, stored, [n for n in type(instalment).TERMS if not n.endswith("_by")])
+        if changed:
+            raise ImmutableRecordError(
+                f"{stored} is part of the schedule of an {stored.settlement.get_status_display().lower()} settlement, "
+                f"so its {', '.join(changed)} cannot change: revise the schedule instead, for a second person to "
+                "approve."
+            )
 
 
 def check_instalment_delete(instalment) -> None:
-    if is_paid_instalment(instalment):
-        raise ImmutableRecordError(f"{instalment} is paid in full and cannot be deleted.")
+    stored = _stored(instalment)
+    if stored is None:
+        return
+    if has_payments(stored):
+        raise ImmutableRecordError(f"{stored} has payments recorded against it and cannot be deleted.")
+    if is_settled(stored.settlement):
+        raise ImmutableRecordError(
+            f"{stored} is part of the schedule of an {stored.settlement.get_status_display().lower()} settlement "
+            "and cannot be deleted: revise the schedule instead."
+        )
+
+
+def check_revision_save(revision) -> None:
+    stored = _stored(revision)
+    if stored is None or stored.is_pending():
+        return
+    changed = _changed(revision, stored, REVISION_LOCKED_FIELDS)
+    if changed:
+        raise ImmutableRecordError(
+            f"{stored} is {stored.get_status_display().lower()}, so its {', '.join(changed)} cannot change."
+        )
+
+
+def check_revision_delete(revision) -> None:
+    if revision.pk is not None:
+        raise ImmutableRecordError(
+            "A schedule revision is never deleted: it stays in the history. "
+            "An approver rejects one that should not stand."
+        )
 
 
 def check_payment_save(payment) -> None:
@@ -139,3 +219,20 @@ def check_payment_delete(payment) -> None:
         raise ImmutableRecordError(
             f"Payment {payment.reference} is recorded and cannot be deleted. Record a reversal of it instead."
         )
+
+
+def delete_refusal(obj) -> str | None:
+    """Why the model rule would refuse to delete `obj` (None if it would not)."""
+    check = {
+        "settlement": check_settlement_delete,
+        "settlementadjustment": check_adjustment_delete,
+        "instalment": check_instalment_delete,
+        "schedulerevision": check_revision_delete,
+        "payment": check_payment_delete,
+    }.get(obj._meta.model_name)
+    try:
+        if check is not None:
+            check(obj)
+    except ImmutableRecordError as refusal:
+        return " ".join(refusal.messages)
+    return None

@@ -63,6 +63,10 @@ class SettlementAdjustmentFactory(factory.django.DjangoModelFactory):
     settlement = factory.SubFactory(SettlementFactory)
     description = "Write-off of running-cost contribution"
     amount = Money("270000.00", "GBP")
+    # Part of an approved settlement as agreed; on a draft, pending with it.
+    status = factory.LazyAttribute(
+        lambda o: models.RequestStatus.APPROVED if o.settlement.is_approved() else models.RequestStatus.PENDING
+    )
 
 
 class InstalmentFactory(factory.django.DjangoModelFactory):
@@ -103,3 +107,47 @@ class HostedServiceFactory(factory.django.DjangoModelFactory):
     starts_on = date(2020, 4, 1)
     months = 18
     ends_on = factory.LazyAttribute(lambda o: models.HostedService.term_end(o.starts_on, o.months))
+
+
+class DraftSettlementFactory(SettlementFactory):
+    """A settlement as entered, before a second person approves it."""
+
+    status = models.Settlement.Status.DRAFT
+
+
+def checker(username: str = "checker"):
+    """A finance approver who entered nothing: the second pair of eyes."""
+    from django.contrib.auth.models import Group, User
+
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.groups.add(Group.objects.get(name="finance_approver"))
+    return user
+
+
+def approve(settlement):
+    """Approve a draft as it now stands, by a second person; returns the approved settlement."""
+    from settlements import services
+
+    fresh = models.Settlement.objects.get(pk=settlement.pk)
+    approved = services.approve_settlement(settlement=fresh, approved_by=checker())
+    settlement.refresh_from_db()
+    return approved
+
+
+def approve_revision(revision):
+    from settlements import services
+
+    fresh = models.ScheduleRevision.objects.get(pk=revision.pk)
+    approved = services.approve_schedule_revision(revision=fresh, approved_by=checker())
+    revision.refresh_from_db()
+    return approved
+
+
+def scheduled(*, settlement, terms, **kwargs):
+    """Generate the schedule of a draft settlement, then have it approved: what payments need."""
+    from settlements import services
+
+    instalments = services.confirm_schedule(settlement=settlement, terms=terms, **kwargs)
+    approve(settlement)
+    return instalments

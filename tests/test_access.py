@@ -111,7 +111,8 @@ def admin_url(model: str, page: str, obj=None) -> str:
 
 
 # A payment is corrected by a reversal; an instalment changes only with its schedule (generate or revise).
-NEVER_DELETED = {"payment", "instalment"}
+# A settlement is withdrawn and a revision rejected, never deleted: they stay in the history.
+NEVER_DELETED = {"payment", "instalment", "settlement", "schedulerevision"}
 # A schedule revision is made with "Revise schedule" on its settlement's page.
 ADDED_ELSEWHERE = {"schedulerevision"}
 

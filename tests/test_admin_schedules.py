@@ -6,14 +6,14 @@ from django.urls import reverse
 from settlements.models import Instalment, Payment, ScheduleRevision
 from settlements.money import gbp
 from settlements.services import EvenSplit, confirm_schedule, record_payment
-from tests.factories import PaymentFactory, SettlementFactory
+from tests.factories import DraftSettlementFactory, PaymentFactory, SettlementFactory, scheduled
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def settlement():
-    return SettlementFactory(cash_amount=gbp("10500000.00"))
+    return DraftSettlementFactory(cash_amount=gbp("10500000.00"))
 
 
 def generate_url(settlement):
@@ -107,13 +107,13 @@ def test_bad_even_terms_get_a_message_on_the_form(admin_client, settlement, chan
 
 
 def test_more_instalments_than_pennies_is_a_form_error(admin_client):
-    tiny = SettlementFactory(cash_amount=gbp("0.02"))
+    tiny = DraftSettlementFactory(cash_amount=gbp("0.02"))
     page = admin_client.post(generate_url(tiny), {**EVEN, "count": "3"})
     assert "less than a penny each" in page.content.decode()
 
 
 def test_revise_keeps_paid_instalments_and_records_the_decision(admin_client, settlement):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     record_payment(instalment=first, amount=gbp("3500000.00"), paid_on=date(2020, 4, 30), reference="R1")
     data = {
         **EVEN,
@@ -143,14 +143,14 @@ def test_revise_keeps_paid_instalments_and_records_the_decision(admin_client, se
 
 
 def test_revise_without_a_reason_is_a_form_error(admin_client, settlement):
-    confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     page = admin_client.post(revise_url(settlement), {**EVEN, "revised_on": "01/09/2020", "decision_reference": "X"})
     assert "reason" in page.context["form"].errors
 
 
-def test_revise_without_a_schedule_says_so(admin_client, settlement):
+def test_revise_without_a_schedule_says_so(admin_client):
     data = {**EVEN, "revised_on": "01/09/2020", "reason": "R", "decision_reference": "X"}
-    page = admin_client.post(revise_url(settlement), data)
+    page = admin_client.post(revise_url(SettlementFactory()), data)
     assert "generate one first" in page.content.decode()
 
 
@@ -219,7 +219,7 @@ def test_a_new_cash_amount_must_match_a_schedule_with_payments(admin_client):
 
 
 def test_record_a_payment_through_the_admin(admin_client, settlement):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     add = reverse("admin:settlements_payment_add")
     assert admin_client.get(f"{add}?instalment={first.pk}").status_code == 200
     data = {"instalment": first.pk, "paid_on": "30/04/2020", "amount": "£1,000,000.00", "reference": "BACS-1"}
@@ -240,7 +240,7 @@ def test_record_a_payment_through_the_admin(admin_client, settlement):
     ],
 )
 def test_bad_payments_get_a_message_on_the_form(admin_client, settlement, change, message):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     data = {"instalment": first.pk, "paid_on": "30/04/2020", "amount": "1.00", "reference": "BACS-1", **change}
     page = admin_client.post(reverse("admin:settlements_payment_add"), data)
     assert page.status_code == 200
@@ -249,7 +249,7 @@ def test_bad_payments_get_a_message_on_the_form(admin_client, settlement, change
 
 
 def test_a_reused_reference_is_a_form_error(admin_client, settlement):
-    first, second, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, second, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     record_payment(instalment=first, amount=gbp("1.00"), paid_on=date(2020, 4, 30), reference="BACS-1")
     data = {"instalment": second.pk, "paid_on": "30/04/2020", "amount": "1.00", "reference": "BACS-1"}
     page = admin_client.post(reverse("admin:settlements_payment_add"), data)
@@ -257,7 +257,7 @@ def test_a_reused_reference_is_a_form_error(admin_client, settlement):
 
 
 def test_payments_cannot_be_edited_or_deleted_but_can_be_reversed(admin_client, settlement):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     payment = record_payment(instalment=first, amount=gbp("5.00"), paid_on=date(2020, 4, 30), reference="BACS-1")
     change = reverse("admin:settlements_payment_change", args=[payment.pk])
     page = admin_client.get(change)
@@ -279,7 +279,7 @@ def test_payments_cannot_be_edited_or_deleted_but_can_be_reversed(admin_client, 
 
 
 def test_the_instalment_page_shows_payments_and_links_to_record_one(admin_client, settlement):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     record_payment(instalment=first, amount=gbp("5.00"), paid_on=date(2020, 4, 30), reference="BACS-1")
     page = admin_client.get(reverse("admin:settlements_instalment_change", args=[first.pk]))
     html = page.content.decode()
@@ -311,7 +311,7 @@ def test_dates_are_read_the_uk_way_whatever_language_the_browser_asks_for(admin_
 
 
 def test_the_reverse_action_opens_the_reverse_page_for_one_payment(admin_client, settlement):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     payment = record_payment(instalment=first, amount=gbp("5.00"), paid_on=date(2020, 4, 30), reference="BACS-1")
     data = {"action": "reverse_selected", "_selected_action": [payment.pk]}
     page = admin_client.post(reverse("admin:settlements_payment_changelist"), data)
@@ -320,7 +320,7 @@ def test_the_reverse_action_opens_the_reverse_page_for_one_payment(admin_client,
 
 
 def test_a_saved_instalment_keeps_its_amount_and_date_on_its_own_page(admin_client, settlement):
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     url = reverse("admin:settlements_instalment_change", args=[first.pk])
     data = {"amount_0": "1.00", "amount_1": "GBP", "due_on": "01/01/2030", "funding_source": "general_reserve"}
     data |= {"reserve_name": "", "notes": "", "payments-TOTAL_FORMS": "0", "payments-INITIAL_FORMS": "0"}

@@ -65,7 +65,7 @@ def test_whoever_last_changed_a_settlement_cannot_approve_it(draft, approver):
     draft.notes = "Figures checked against the signed agreement"
     draft._history_user = approver
     draft.save()
-    with pytest.raises(ApprovalRefused, match="entered or last changed"):
+    with pytest.raises(ApprovalRefused, match="You changed the settlement on"):
         approve_settlement(settlement=draft, approved_by=approver)
     assert approve_settlement(settlement=draft, approved_by=other_approver).approved_by == other_approver
 
@@ -141,7 +141,8 @@ def test_the_approve_button_approves_and_says_so(client, draft, approver):
     client.force_login(approver)
     change = reverse("admin:settlements_settlement_change", args=[draft.pk])
     assert b">Approve</button>" in client.get(change).content
-    response = client.post(reverse("admin:settlements_settlement_approve", args=[draft.pk]), follow=True)
+    approve = reverse("admin:settlements_settlement_approve", args=[draft.pk])
+    response = client.post(approve, {"version": draft.version}, follow=True)
     assert response.redirect_chain[-1][0] == change
     assert any("is approved" in message for message in messages_of(response))
     draft.refresh_from_db()

@@ -18,8 +18,8 @@ from settlements.reports.balances import (
     settlement_balances,
     total_balance,
 )
-from settlements.services import EvenSplit, ExplicitAmounts, confirm_schedule, record_payment, reverse_payment
-from tests.factories import SettlementFactory
+from settlements.services import EvenSplit, ExplicitAmounts, record_payment, reverse_payment
+from tests.factories import DraftSettlementFactory, scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +37,13 @@ def status_on(instalment, as_of):
 @pytest.fixture
 def seed_case():
     """£10.5m in three instalments over 2020/21 and 2021/22, the largest first."""
-    settlement = SettlementFactory(cash_amount=gbp("10500000.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10500000.00"))
     lines = (
         (date(2020, 4, 30), gbp("6500000.00")),
         (date(2021, 3, 31), gbp("2000000.00")),
         (date(2021, 7, 31), gbp("2000000.00")),
     )
-    return settlement, confirm_schedule(settlement=settlement, terms=ExplicitAmounts(lines))
+    return settlement, scheduled(settlement=settlement, terms=ExplicitAmounts(lines))
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,7 @@ def seed_case():
     [(DUE - timedelta(days=1), "upcoming"), (DUE, "upcoming"), (DUE + timedelta(days=1), "overdue")],
 )
 def test_status_around_the_due_date_with_nothing_paid(as_of, status):
-    (instalment,) = confirm_schedule(settlement=SettlementFactory(), terms=EvenSplit(1, 1, DUE))
+    (instalment,) = scheduled(settlement=DraftSettlementFactory(), terms=EvenSplit(1, 1, DUE))
     assert status_on(instalment, as_of) == status
 
 
@@ -60,13 +60,13 @@ def test_status_around_the_due_date_with_nothing_paid(as_of, status):
     [(DUE - timedelta(days=1), "part_paid"), (DUE, "part_paid"), (DUE + timedelta(days=1), "overdue")],
 )
 def test_status_around_the_due_date_when_part_paid(as_of, status):
-    (instalment,) = confirm_schedule(settlement=SettlementFactory(), terms=EvenSplit(1, 1, DUE))
+    (instalment,) = scheduled(settlement=DraftSettlementFactory(), terms=EvenSplit(1, 1, DUE))
     record_payment(instalment=instalment, amount=gbp("1.00"), paid_on=date(2020, 4, 1), reference="R1")
     assert status_on(instalment, as_of) == status
 
 
 def test_paid_in_full_by_the_due_date_stays_paid_after_it():
-    (instalment,) = confirm_schedule(settlement=SettlementFactory(cash_amount=gbp("5.00")), terms=EvenSplit(1, 1, DUE))
+    (instalment,) = scheduled(settlement=DraftSettlementFactory(cash_amount=gbp("5.00")), terms=EvenSplit(1, 1, DUE))
     record_payment(instalment=instalment, amount=gbp("5.00"), paid_on=DUE, reference="R1")
     assert status_on(instalment, DUE - timedelta(days=1)) == "upcoming"
     assert status_on(instalment, DUE) == "paid"
@@ -104,8 +104,8 @@ def test_balances_by_financial_year_put_31_march_in_the_year_ending(seed_case):
 def test_force_balances_as_payer_and_as_payee(seed_case):
     settlement, (first, _, _) = seed_case
     record_payment(instalment=first, amount=gbp("0.01"), paid_on=date(2020, 5, 1), reference="R1")
-    other = SettlementFactory(payer=settlement.payee, payee=settlement.payer, alliance=settlement.alliance)
-    confirm_schedule(settlement=other, terms=EvenSplit(3, 1, date(2020, 6, 1)))
+    other = DraftSettlementFactory(payer=settlement.payee, payee=settlement.payer, alliance=settlement.alliance)
+    scheduled(settlement=other, terms=EvenSplit(3, 1, date(2020, 6, 1)))
     forces = {fb.force: fb for fb in force_balances(as_of=date(2021, 1, 1))}
     assert forces[settlement.payer].as_payer == balance("10500000.00", "0.01", "10499999.99")
     assert forces[settlement.payer].as_payee == balance("10500000.00", "0.00", "10500000.00")
@@ -116,7 +116,7 @@ def test_every_total_is_the_sum_of_its_parts(seed_case):
     settlement, (first, second, _) = seed_case
     record_payment(instalment=first, amount=gbp("6500000.00"), paid_on=date(2020, 5, 1), reference="R1")
     record_payment(instalment=second, amount=gbp("0.03"), paid_on=date(2020, 5, 1), reference="R2")
-    confirm_schedule(settlement=SettlementFactory(cash_amount=gbp("0.07")), terms=EvenSplit(3, 5, date(2020, 6, 1)))
+    scheduled(settlement=DraftSettlementFactory(cash_amount=gbp("0.07")), terms=EvenSplit(3, 5, date(2020, 6, 1)))
     as_of = date(2021, 6, 1)
     whole = total_balance(as_of=as_of)
     assert whole == add(*settlement_balances(as_of=as_of).values())
@@ -158,7 +158,7 @@ def test_superseded_instalments_leave_the_balances(seed_case):
 
 def test_100000_amounts_up_to_10bn_total_exactly_in_the_database(capsys):
     rng = random.Random(20200330)
-    settlements = [SettlementFactory(cash_amount=gbp("999999999999.99")) for _ in range(5)]
+    settlements = [DraftSettlementFactory(cash_amount=gbp("999999999999.99")) for _ in range(5)]
     pence = [rng.randint(1, 10_000_000_000_00) for _ in range(100_000)]
     Instalment.objects.bulk_create(
         [

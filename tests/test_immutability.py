@@ -89,7 +89,7 @@ def test_a_draft_settlement_can_change(approved):
 
 
 def test_an_approved_settlement_refuses_delete(approved):
-    with pytest.raises(ImmutableRecordError, match="cannot be deleted"):
+    with pytest.raises(ImmutableRecordError, match="never deleted"):
         approved.delete()
     assert Settlement.objects.filter(pk=approved.pk).exists()
 
@@ -120,13 +120,13 @@ def test_the_admin_refuses_to_delete_an_approved_settlement(admin, approved):
 
 def test_a_paid_instalment_refuses_save(paid):
     paid.due_on = date(2021, 1, 1)
-    with pytest.raises(ImmutableRecordError, match="paid in full"):
+    with pytest.raises(ImmutableRecordError, match="has payments recorded against it, so its due on cannot"):
         paid.save()
 
 
 def test_a_paid_instalment_refuses_the_validation_that_services_run(paid):
     paid.amount = Money("1.00", "GBP")
-    with pytest.raises(ValidationError, match="paid in full"):
+    with pytest.raises(ValidationError, match="has payments recorded against it, so its amount cannot"):
         paid.full_clean()
 
 
@@ -135,15 +135,19 @@ def test_a_paid_instalment_refuses_delete(paid):
         paid.delete()
 
 
-def test_a_part_paid_instalment_can_change():
+def test_a_part_paid_instalment_keeps_its_due_date_but_its_notes_can_change():
     payment = PaymentFactory(amount=Money("400.00", "GBP"))
     instalment = payment.instalment
     instalment.due_on = date(2021, 1, 1)
+    with pytest.raises(ImmutableRecordError, match="has payments recorded"):
+        instalment.save()
+    instalment.refresh_from_db()
+    instalment.notes = "Remittance advice received"
     instalment.save()
     assert instalment.history.count() == 2
 
 
-def test_an_instalment_whose_payment_was_reversed_is_no_longer_paid_and_can_change(paid):
+def test_an_instalment_whose_payment_was_reversed_still_keeps_its_due_date(paid):
     payment = paid.payments.get()
     reversal = Payment.objects.create(
         instalment=paid,
@@ -156,7 +160,8 @@ def test_an_instalment_whose_payment_was_reversed_is_no_longer_paid_and_can_chan
     )
     ledger.post(reversal)
     paid.due_on = date(2021, 1, 1)
-    paid.save()
+    with pytest.raises(ImmutableRecordError, match="has payments recorded"):
+        paid.save()
 
 
 def test_the_admin_shows_a_paid_instalment_read_only_and_refuses_delete(admin, paid):
@@ -245,7 +250,7 @@ def test_the_admin_still_records_a_new_payment_on_an_instalment(admin):
 def test_an_adjustment_of_an_approved_settlement_refuses_change_and_delete():
     adjustment = SettlementAdjustmentFactory()
     adjustment.amount = Money("1.00", "GBP")
-    with pytest.raises(ImmutableRecordError, match="part of an approved settlement"):
+    with pytest.raises(ImmutableRecordError, match="This adjustment is approved, so its amount cannot change"):
         adjustment.save()
     with pytest.raises(ImmutableRecordError, match="cannot be deleted"):
         SettlementAdjustment.objects.get(pk=adjustment.pk).delete()
@@ -253,8 +258,12 @@ def test_an_adjustment_of_an_approved_settlement_refuses_change_and_delete():
 
 def test_a_further_adjustment_may_be_added_to_an_approved_settlement():
     adjustment = SettlementAdjustmentFactory()
-    SettlementAdjustmentFactory(settlement=adjustment.settlement, description="Further write-off")
+    further = SettlementAdjustmentFactory(
+        settlement=adjustment.settlement, description="Further write-off", status="pending"
+    )
     assert adjustment.settlement.adjustments.count() == 2
+    assert list(adjustment.settlement.adjustments.approved()) == [adjustment]
+    assert further.is_pending()
 
 
 def test_an_adjustment_of_a_draft_settlement_may_change():

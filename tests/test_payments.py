@@ -10,13 +10,12 @@ from settlements.models import Instalment, Payment
 from settlements.money import gbp
 from settlements.services import (
     EvenSplit,
-    confirm_schedule,
     outstanding_on,
     record_payment,
     reverse_payment,
     revise_schedule,
 )
-from tests.factories import InstalmentFactory, SettlementFactory
+from tests.factories import DraftSettlementFactory, InstalmentFactory, scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +124,8 @@ def test_a_reversal_needs_a_reason_and_cannot_come_before_the_payment(instalment
 
 
 def test_payments_on_a_superseded_instalment_are_refused():
-    settlement = SettlementFactory(cash_amount=gbp("100.00"))
-    first, second = confirm_schedule(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 4, 30)))
+    settlement = DraftSettlementFactory(cash_amount=gbp("100.00"))
+    first, second = scheduled(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 4, 30)))
     pay(first, "50.00")
     revise_schedule(
         settlement=settlement,
@@ -135,7 +134,7 @@ def test_payments_on_a_superseded_instalment_are_refused():
         reason="Extended",
         decision_reference="Minute 1",
     )
-    with pytest.raises(ValidationError, match="replaced by a revision"):
+    with pytest.raises(ValidationError, match="replaced by revision 1, which awaits approval"):
         pay(second, "1.00", "BACS-2")
 
 

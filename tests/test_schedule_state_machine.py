@@ -39,7 +39,7 @@ from settlements.services import (
     schedule_before,
     split_schedule,
 )
-from tests.factories import SettlementFactory
+from tests.factories import DraftSettlementFactory, approve, approve_revision
 
 AGREED = date(2020, 3, 30)
 EVERYTHING = date(2100, 1, 1)
@@ -83,7 +83,13 @@ class ScheduleMachine(RuleBasedStateMachine):
 
     @initialize(pence=st.integers(min_value=1, max_value=int(CEILING * 100)))
     def agree(self, pence):
-        self.settlement = SettlementFactory(cash_amount=from_pence(pence), agreed_on=AGREED)
+        self.settlement = DraftSettlementFactory(cash_amount=from_pence(pence), agreed_on=AGREED)
+
+    @precondition(lambda self: self.settlement and self.settlement.is_draft() and self.current())
+    @rule()
+    def approve(self):
+        counter["steps"] += 1
+        approve(self.settlement)
 
     def current(self):
         return list(self.settlement.instalments.current().order_by("number"))
@@ -97,7 +103,7 @@ class ScheduleMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def generate(self, data):
         counter["steps"] += 1
-        had_history = bool(self.payments()) or self.settlement.revisions.exists()
+        had_history = bool(self.payments()) or self.settlement.revisions.exists() or self.settlement.is_approved()
         terms = terms_for(data, to_pence(self.settlement.cash_amount))
         try:
             confirm_schedule(settlement=self.settlement, terms=terms)
@@ -120,9 +126,16 @@ class ScheduleMachine(RuleBasedStateMachine):
                 instalment=instalment, amount=from_pence(pence), paid_on=paid_on, reference=f"P{next(self.references)}"
             )
         except ValidationError as error:
-            assert pence > outstanding
-            assert f"the {format_gbp(from_pence(outstanding))} outstanding" in error.messages[0]
+            revision = instalment.introduced_by
+            if self.settlement.is_draft():
+                assert "only once a second person has approved it" in error.messages[0]
+            elif revision is not None and revision.revised_on > paid_on:
+                assert "not in the schedule in force" in error.messages[0]
+            else:
+                assert pence > outstanding
+                assert f"the {format_gbp(from_pence(outstanding))} outstanding" in error.messages[0]
         else:
+            assert self.settlement.is_approved()
             assert pence <= outstanding
             self.ledger[payment.pk] = (paid_on, pence)
 
@@ -174,7 +187,7 @@ class ScheduleMachine(RuleBasedStateMachine):
         revised_on = self.last_revised_on + timedelta(days=data.draw(st.integers(0, 200), label="revised after"))
         before = [(i.pk, i.amount) for i in kept]
         try:
-            revise_schedule(
+            revision = revise_schedule(
                 settlement=self.settlement,
                 terms=terms,
                 revised_on=revised_on,
@@ -183,8 +196,9 @@ class ScheduleMachine(RuleBasedStateMachine):
             )
         except ValidationError:
             too_many = isinstance(terms, EvenSplit) and terms.count > remainder
-            assert not replaceable or too_many
+            assert self.settlement.is_draft() or not replaceable or too_many
         else:
+            approve_revision(revision)
             self.last_revised_on = revised_on
             assert [(i.pk, i.amount) for i in split_schedule(self.settlement)[0]][: len(before)] == before
 

@@ -18,7 +18,13 @@ from settlements.services import (
     split_evenly,
     validate_schedule_total,
 )
-from tests.factories import PaymentFactory, SettlementFactory
+from tests.factories import (
+    DraftSettlementFactory,
+    PaymentFactory,
+    SettlementFactory,
+    approve_revision,
+    scheduled,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +52,7 @@ def test_split_evenly_allows_one_penny_each():
 
 
 def test_preview_lists_every_instalment_with_its_year_and_the_total():
-    settlement = SettlementFactory(cash_amount=gbp("10500000.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10500000.00"))
     plan = preview_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 9, 30)))
     assert [(r.number, r.due_on, str(r.financial_year), r.amount) for r in plan.rows] == [
         (1, date(2020, 9, 30), "2020/21", gbp("3500000.00")),
@@ -58,7 +64,7 @@ def test_preview_lists_every_instalment_with_its_year_and_the_total():
 
 
 def test_confirm_writes_the_schedule():
-    settlement = SettlementFactory(cash_amount=gbp("100.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("100.00"))
     confirm_schedule(settlement=settlement, terms=EvenSplit(3, 1, date(2020, 4, 30)), funding_source="general_reserve")
     saved = list(settlement.instalments.order_by("number"))
     assert amounts(saved) == ["33.34", "33.33", "33.33"]
@@ -67,13 +73,13 @@ def test_confirm_writes_the_schedule():
 
 
 def test_monthly_instalments_from_31_january_hold_to_the_end_of_february():
-    settlement = SettlementFactory(agreed_on=date(2020, 1, 1), cash_amount=gbp("3.00"))
+    settlement = DraftSettlementFactory(agreed_on=date(2020, 1, 1), cash_amount=gbp("3.00"))
     plan = preview_schedule(settlement=settlement, terms=EvenSplit(3, 1, date(2021, 1, 31)))
     assert [r.due_on for r in plan.rows] == [date(2021, 1, 31), date(2021, 2, 28), date(2021, 3, 31)]
 
 
 def test_explicit_amounts_by_financial_year_fall_due_on_31_march():
-    settlement = SettlementFactory(cash_amount=gbp("10500000.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10500000.00"))
     terms = ExplicitAmounts(
         ((FinancialYear.parse("2021/22"), gbp("4000000.00")), (FinancialYear.parse("2020/21"), gbp("6500000.00")))
     )
@@ -85,7 +91,7 @@ def test_explicit_amounts_by_financial_year_fall_due_on_31_march():
 
 
 def test_explicit_amounts_that_do_not_add_up_are_refused_naming_the_difference():
-    settlement = SettlementFactory(cash_amount=gbp("10500000.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10500000.00"))
     terms = ExplicitAmounts(((date(2020, 4, 30), gbp("6500000.00")), (date(2021, 4, 30), gbp("3999999.99"))))
     with pytest.raises(ValidationError) as error:
         preview_schedule(settlement=settlement, terms=terms)
@@ -104,7 +110,7 @@ def test_no_instalments_is_not_yet_a_schedule():
 
 
 def test_an_instalment_cannot_fall_due_before_the_agreement():
-    settlement = SettlementFactory(agreed_on=date(2020, 3, 30))
+    settlement = DraftSettlementFactory(agreed_on=date(2020, 3, 30))
     with pytest.raises(ValidationError, match="before the settlement was agreed"):
         preview_schedule(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 3, 29)))
 
@@ -112,24 +118,24 @@ def test_an_instalment_cannot_fall_due_before_the_agreement():
 @pytest.mark.parametrize(("count", "every"), [(0, 1), (241, 1), (2, 0), (2, 121)])
 def test_impossible_even_terms_are_refused(count, every):
     with pytest.raises(ValidationError):
-        preview_schedule(settlement=SettlementFactory(), terms=EvenSplit(count, every, date(2020, 4, 1)))
+        preview_schedule(settlement=DraftSettlementFactory(), terms=EvenSplit(count, every, date(2020, 4, 1)))
 
 
 def test_more_instalments_than_pennies_is_refused():
-    settlement = SettlementFactory(cash_amount=gbp("0.02"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("0.02"))
     with pytest.raises(ValidationError, match="less than a penny each"):
         preview_schedule(settlement=settlement, terms=EvenSplit(3, 1, date(2020, 4, 1)))
 
 
 def test_a_draft_schedule_is_replaced_by_a_new_one():
-    settlement = SettlementFactory(cash_amount=gbp("100.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("100.00"))
     confirm_schedule(settlement=settlement, terms=EvenSplit(4, 1, date(2020, 4, 30)))
     confirm_schedule(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 4, 30)))
     assert amounts(settlement.instalments.all()) == ["50.00", "50.00"]
 
 
 def test_generating_over_a_schedule_with_payments_is_refused():
-    settlement = SettlementFactory(cash_amount=gbp("100.00"))
+    settlement = DraftSettlementFactory(cash_amount=gbp("100.00"))
     first, _second = confirm_schedule(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 4, 30)))
     PaymentFactory(instalment=first, amount=gbp("1.00"))
     with pytest.raises(ValidationError, match="revise the schedule instead"):
@@ -138,8 +144,8 @@ def test_generating_over_a_schedule_with_payments_is_refused():
 
 
 def paid_first_of_three():
-    settlement = SettlementFactory(cash_amount=gbp("10500000.00"))
-    first, _, _ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10500000.00"))
+    first, _, _ = scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     record_payment(instalment=first, amount=gbp("1000000.00"), paid_on=date(2020, 4, 30), reference="R1")
     return settlement, first
 
@@ -172,6 +178,7 @@ def test_the_schedule_before_a_revision_stays_readable():
     original = amounts(settlement.instalments.order_by("number"))
     first_revision = revise(settlement, EvenSplit(4, 2, date(2020, 11, 30)))
     between = amounts(settlement.instalments.current().order_by("number"))
+    approve_revision(first_revision)
     second_revision = revise(settlement, EvenSplit(1, 1, date(2021, 8, 31)), revised_on=date(2021, 1, 1))
     assert second_revision.sequence == 2
     assert amounts(schedule_before(first_revision)) == original
@@ -201,8 +208,8 @@ def test_a_revision_needs_a_reason_and_a_decision():
 
 
 def test_a_fully_paid_schedule_has_nothing_to_revise():
-    settlement = SettlementFactory(cash_amount=gbp("10.00"))
-    (only,) = confirm_schedule(settlement=settlement, terms=EvenSplit(1, 1, date(2020, 4, 30)))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10.00"))
+    (only,) = scheduled(settlement=settlement, terms=EvenSplit(1, 1, date(2020, 4, 30)))
     record_payment(instalment=only, amount=gbp("10.00"), paid_on=date(2020, 4, 30), reference="R1")
     with pytest.raises(ValidationError, match="nothing is left to reschedule"):
         revise(settlement, EvenSplit(1, 1, date(2021, 1, 31)))
@@ -215,6 +222,6 @@ def test_a_settlement_without_a_schedule_cannot_be_revised():
 
 def test_revisions_are_dated_in_order():
     settlement, _first = paid_first_of_three()
-    revise(settlement, EvenSplit(2, 1, date(2021, 1, 31)), revised_on=date(2020, 9, 1))
+    approve_revision(revise(settlement, EvenSplit(2, 1, date(2021, 1, 31)), revised_on=date(2020, 9, 1)))
     with pytest.raises(ValidationError, match="previous revision was made on 01/09/2020"):
         revise(settlement, EvenSplit(2, 1, date(2021, 1, 31)), revised_on=date(2020, 8, 31))

@@ -6,8 +6,8 @@ from django.urls import reverse
 from settlements.fiscal import FinancialYear
 from settlements.money import format_gbp, gbp
 from settlements.reports.year_end import year_end_position
-from settlements.services import ExplicitAmounts, confirm_schedule, record_payment
-from tests.factories import ForceFactory, SettlementFactory
+from settlements.services import ExplicitAmounts, record_payment
+from tests.factories import DraftSettlementFactory, ForceFactory, scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +16,12 @@ FY_2020 = FinancialYear.parse("2020/21")
 
 
 def schedule(settlement, *lines):
-    return confirm_schedule(settlement=settlement, terms=ExplicitAmounts(tuple((d, gbp(a)) for d, a in lines)))
+    return scheduled(settlement=settlement, terms=ExplicitAmounts(tuple((d, gbp(a)) for d, a in lines)))
 
 
 @pytest.fixture
 def seed_case():
-    settlement = SettlementFactory(cash_amount=gbp("10500000.00"), agreed_on=date(2020, 3, 30))
+    settlement = DraftSettlementFactory(cash_amount=gbp("10500000.00"), agreed_on=date(2020, 3, 30))
     instalments = schedule(
         settlement,
         (date(2020, 4, 30), "6500000.00"),
@@ -69,9 +69,9 @@ def test_the_payer_is_a_creditor_and_the_payee_a_debtor(seed_case):
 
 
 def test_settlements_agreed_after_31_march_or_fully_paid_are_left_out(seed_case):
-    later = SettlementFactory(cash_amount=gbp("10.00"), agreed_on=date(2020, 4, 1))
+    later = DraftSettlementFactory(cash_amount=gbp("10.00"), agreed_on=date(2020, 4, 1))
     schedule(later, (date(2020, 5, 1), "10.00"))
-    paid = SettlementFactory(cash_amount=gbp("5.00"), agreed_on=date(2019, 4, 1))
+    paid = DraftSettlementFactory(cash_amount=gbp("5.00"), agreed_on=date(2019, 4, 1))
     (instalment,) = schedule(paid, (date(2019, 5, 1), "5.00"))
     record_payment(instalment=instalment, amount=gbp("5.00"), paid_on=date(2019, 5, 1), reference="R1")
     assert [p.settlement for p in year_end_position(FY_2019).settlements] == [seed_case[0]]
@@ -82,7 +82,7 @@ def test_force_positions_add_up_to_the_whole(seed_case):
     settlement, _ = seed_case
     third = ForceFactory()
     settlement.alliance.members.add(third)
-    other = SettlementFactory(
+    other = DraftSettlementFactory(
         alliance=settlement.alliance, payer=third, payee=settlement.payer, cash_amount=gbp("0.03")
     )
     schedule(other, (date(2020, 3, 31), "0.01"), (date(2022, 1, 1), "0.02"))
@@ -95,7 +95,7 @@ def test_force_positions_add_up_to_the_whole(seed_case):
 
 def test_the_position_takes_a_fixed_number_of_queries(seed_case, django_assert_max_num_queries):
     for _ in range(5):
-        settlement = SettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
+        settlement = DraftSettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
         schedule(settlement, (date(2019, 5, 1), "40.00"), (date(2022, 5, 1), "60.00"))
     with django_assert_max_num_queries(2):
         position = year_end_position(FY_2019)
@@ -108,7 +108,7 @@ def test_the_position_takes_a_fixed_number_of_queries(seed_case, django_assert_m
 def test_the_page_lists_settlements_a_page_at_a_time_with_totals_of_all(admin_client, seed_case, monkeypatch):
     monkeypatch.setattr("settlements.views.reports.YEAR_END_PAGE_SIZE", 2)
     for _ in range(2):
-        settlement = SettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
+        settlement = DraftSettlementFactory(cash_amount=gbp("100.00"), agreed_on=date(2019, 4, 1))
         schedule(settlement, (date(2019, 5, 1), "40.00"), (date(2022, 5, 1), "60.00"))
     position = year_end_position(FY_2019)
     first = admin_client.get(reverse("year_end"), {"fy": str(FY_2019)})

@@ -48,6 +48,8 @@ CHANGES = {
     ScheduleRevision: {"reason": "changed"},
 }
 MODELS = list(CHANGES)
+# Refused in any year (migration 0008_protected_rows): a payment, and an adjustment once approved.
+NEVER_CHANGED = {Payment, SettlementAdjustment}
 
 
 def refused(call):
@@ -59,6 +61,8 @@ def refused(call):
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_orm_update_of_a_row_in_a_closed_year_is_refused(records, model):
     refused(lambda: model.objects.filter(pk=records[CLOSED_DAY][model].pk).update(**CHANGES[model]))
+    if model in NEVER_CHANGED:
+        return
     assert model.objects.filter(pk=records[OPEN_DAY][model].pk).update(**CHANGES[model]) == 1
 
 
@@ -72,7 +76,8 @@ def test_raw_sql_update_of_a_row_in_a_closed_year_is_refused(records, model):
             cursor.execute(sql, [value, pk])
 
     refused(lambda: update(records[CLOSED_DAY][model].pk))
-    update(records[OPEN_DAY][model].pk)
+    if model not in NEVER_CHANGED:
+        update(records[OPEN_DAY][model].pk)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
@@ -124,7 +129,7 @@ def test_writing_a_row_of_a_closed_year_unchanged_is_allowed(records):
 
 def test_reopening_lets_the_rows_change_again(records):
     YearClosing.objects.update(is_closed=False)
-    assert Payment.objects.filter(pk=records[CLOSED_DAY][Payment].pk).update(reason="changed") == 1
+    assert Instalment.objects.filter(pk=records[CLOSED_DAY][Instalment].pk).update(notes="changed") == 1
 
 
 # SQLite's RAISE takes only a fixed text; PostgreSQL's message names the year.

@@ -1,6 +1,6 @@
 from .parties import Alliance, Force, HostedService, TerminationNotice
 from .schedule import Instalment, Payment, ScheduleRevision
-from .settlement import Settlement, SettlementAdjustment
+from .settlement import RequestStatus, Settlement, SettlementAdjustment
 from .years import YearClosing
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "HostedService",
     "Instalment",
     "Payment",
+    "RequestStatus",
     "ScheduleRevision",
     "Settlement",
     "SettlementAdjustment",

@@ -9,19 +9,22 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, ExtractYear
 from simple_history.models import HistoricalRecords
 
-from settlements import dating, immutability
+from settlements import dating, immutability, versions
 from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
 from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, format_gbp, from_pence, money_field, validate_positive
 from settlements.references import MAX_KEY_LENGTH, reference_key
 
-from .settlement import Settlement
+from .settlement import RequestStatus, Settlement
 
 
 class ScheduleRevisionQuerySet(models.QuerySet):
     def approved(self):
-        """Revisions that count: approved by a second person."""
-        return self.filter(approved_at__isnull=False)
+        """Revisions that count: approved by a second person (never pending nor rejected ones)."""
+        return self.filter(status=RequestStatus.APPROVED)
+
+    def pending(self):
+        return self.filter(status=RequestStatus.PENDING)
 
 
 class ScheduleRevision(models.Model):
@@ -42,7 +45,17 @@ class ScheduleRevision(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING, editable=False
+    )
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejection_reason = models.TextField(blank=True, editable=False)
+    # Raised by every write to the revision or to its settlement's schedule: see settlements.versions.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     objects = ScheduleRevisionQuerySet.as_manager()
 
@@ -67,8 +80,26 @@ class ScheduleRevision(models.Model):
     def __str__(self):
         return f"Revision {self.sequence} of {self.settlement}, {self.revised_on:%d/%m/%Y}"
 
+    def save(self, *args, **kwargs):
+        immutability.check_revision_save(self)
+        versions.without_version(self, kwargs)
+        super().save(*args, **kwargs)
+        versions.bump_revision(self)
+        versions.refresh(self)
+
+    def delete(self, *args, **kwargs):
+        immutability.check_revision_delete(self)
+        return super().delete(*args, **kwargs)
+
     def clean(self):
         dating.check_record(self)
+        immutability.check_revision_save(self)
+
+    def is_approved(self) -> bool:
+        return self.status == RequestStatus.APPROVED
+
+    def is_pending(self) -> bool:
+        return self.status == RequestStatus.PENDING
 
 
 class PaymentQuerySet(models.QuerySet):
@@ -107,10 +138,12 @@ class InstalmentQuerySet(models.QuerySet):
 
         A settlement counts once approved and agreed on or before `as_of`. An approved revision takes effect on
         its date: the instalments it introduced count from that day, the ones it replaced until the day before.
-        `include_pending` adds draft settlements and revisions awaiting approval, as if they were approved.
+        `include_pending` adds draft settlements and revisions awaiting approval, as if they were approved;
+        withdrawn settlements and rejected revisions count nowhere.
         """
-        settlements = Settlement.objects.all() if include_pending else Settlement.objects.approved()
-        revisions = ScheduleRevision.objects.all() if include_pending else ScheduleRevision.objects.approved()
+        settlements = Settlement.objects.counted_or_pending() if include_pending else Settlement.objects.approved()
+        revisions = ScheduleRevision.objects.exclude(status=RequestStatus.REJECTED)
+        revisions = revisions if include_pending else ScheduleRevision.objects.approved()
         effective = revisions.filter(revised_on__lte=as_of)
         return self.filter(
             Q(introduced_by__isnull=True) | Q(introduced_by__in=effective.values("pk")),
@@ -358,10 +391,17 @@ class Instalment(models.Model):
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "paid_to_date_pence"
             ]
         super().save(*args, **kwargs)
+        if versions.touches(kwargs, self.TERMS):
+            versions.bump_settlement(self.settlement_id)
 
     def delete(self, *args, **kwargs):
         immutability.check_instalment_delete(self)
-        return super().delete(*args, **kwargs)
+        result = super().delete(*args, **kwargs)
+        versions.bump_settlement(self.settlement_id)
+        return result
+
+    # What an approval approves: a save that writes none of these leaves the settlement's version alone.
+    TERMS = ("settlement", "number", "due_on", "amount", "introduced_by", "superseded_by")
 
     @property
     def financial_year(self) -> FinancialYear:
@@ -379,11 +419,11 @@ class Instalment(models.Model):
             )
 
     def clean(self):
-        immutability.check_instalment_save(self)
         dated = isinstance(self.due_on, date) and in_range(self.due_on)
         if dated and self.settlement_id and isinstance(self.settlement.agreed_on, date):
             self.check_due_on(self.due_on, self.settlement.agreed_on)
         dating.check_record(self)
+        immutability.check_instalment_save(self)
         self.check_amount_covers_paid()
 
     def check_amount_covers_paid(self):

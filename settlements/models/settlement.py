@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from settlements import dating, immutability
+from settlements import dating, immutability, versions
 from settlements.dates import in_range_constraint, validate_in_range
 from settlements.money import Pence, from_pence, money_field, validate_positive
 
@@ -15,7 +15,16 @@ from .parties import Alliance, Force, TerminationNotice
 
 class SettlementQuerySet(models.QuerySet):
     def approved(self):
+        """Settlements that count: approved by a second person (never drafts nor withdrawn ones)."""
         return self.filter(status=Settlement.Status.APPROVED)
+
+    def pending(self):
+        """Drafts awaiting approval: shown apart, never counted as agreed."""
+        return self.filter(status=Settlement.Status.DRAFT)
+
+    def counted_or_pending(self):
+        """Every settlement but a withdrawn one."""
+        return self.exclude(status=Settlement.Status.WITHDRAWN)
 
     def involving(self, force):
         return self.filter(Q(payer=force) | Q(payee=force))
@@ -23,7 +32,8 @@ class SettlementQuerySet(models.QuerySet):
     def with_headline(self):
         """Annotate cash, adjustments and headline (cash plus adjustments), in whole pence."""
         adjustments = (
-            SettlementAdjustment.objects.filter(settlement=models.OuterRef("pk"))
+            SettlementAdjustment.objects.approved()
+            .filter(settlement=models.OuterRef("pk"))
             .order_by()
             .values("settlement")
             .annotate(total=models.Sum(Pence("amount")))
@@ -43,6 +53,7 @@ class Settlement(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft, awaiting approval"
         APPROVED = "approved", "Approved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="settlements")
     termination_notice = models.ForeignKey(
@@ -79,7 +90,14 @@ class Settlement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    history = HistoricalRecords()
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(blank=True, editable=False)
+    # Raised by every write to the settlement or its parts, so that an approval is of the version seen.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     objects = SettlementQuerySet.as_manager()
 
@@ -119,7 +137,10 @@ class Settlement(models.Model):
     # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
         immutability.check_settlement_save(self)
+        versions.without_version(self, kwargs)
         super().save(*args, **kwargs)
+        versions.bump_settlement(self.pk)
+        versions.refresh(self)
 
     def delete(self, *args, **kwargs):
         immutability.check_settlement_delete(self)
@@ -136,10 +157,30 @@ class Settlement(models.Model):
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
 
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
+
     def headline_amount(self):
         """Cash plus non-cash adjustments: £10,500,000.00 + £270,000.00 = £10,770,000.00."""
         pence = Settlement.objects.with_headline().filter(pk=self.pk).values_list("headline_pence", flat=True).get()
         return from_pence(pence)
+
+
+class RequestStatus(models.TextChoices):
+    """A change that needs its own approval: an adjustment to an approved settlement, a schedule revision."""
+
+    PENDING = "pending", "Pending, awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class SettlementAdjustmentQuerySet(models.QuerySet):
+    def approved(self):
+        """Adjustments that count: approved with their settlement, or as a request of their own."""
+        return self.filter(status=RequestStatus.APPROVED)
 
 
 class SettlementAdjustment(models.Model):
@@ -154,7 +195,24 @@ class SettlementAdjustment(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.WRITE_OFF)
     description = models.CharField(max_length=200)
     amount = money_field("amount", validators=[validate_positive])
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING, editable=False
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    rejected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejection_reason = models.TextField(blank=True, editable=False)
     history = HistoricalRecords()
+
+    objects = SettlementAdjustmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -173,10 +231,19 @@ class SettlementAdjustment(models.Model):
     def save(self, *args, **kwargs):
         immutability.check_adjustment_save(self)
         super().save(*args, **kwargs)
+        versions.bump_settlement(self.settlement_id)
 
     def delete(self, *args, **kwargs):
         immutability.check_adjustment_delete(self)
-        return super().delete(*args, **kwargs)
+        result = super().delete(*args, **kwargs)
+        versions.bump_settlement(self.settlement_id)
+        return result
+
+    def is_approved(self) -> bool:
+        return self.status == RequestStatus.APPROVED
+
+    def is_pending(self) -> bool:
+        return self.status == RequestStatus.PENDING
 
     def clean(self):
         immutability.check_adjustment_save(self)

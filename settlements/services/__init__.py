@@ -1,6 +1,15 @@
 """Writes: every change to the domain's money goes through a function here."""
 
-from .approvals import ApprovalRefused, approve_schedule_revision, approve_settlement
+from .approvals import (
+    ApprovalRefused,
+    StaleVersionError,
+    approve_adjustment,
+    approve_schedule_revision,
+    approve_settlement,
+    reject_adjustment,
+    reject_schedule_revision,
+    withdraw_settlement,
+)
 from .payments import outstanding_on, record_payment, reverse_payment
 from .revisions import preview_revision, revise_schedule, schedule_before, split_schedule
 from .schedules import (
@@ -24,6 +33,8 @@ __all__ = [
     "ExplicitAmounts",
     "PlannedInstalment",
     "SchedulePlan",
+    "StaleVersionError",
+    "approve_adjustment",
     "approve_schedule_revision",
     "approve_settlement",
     "check_settlement_schedule",
@@ -34,6 +45,8 @@ __all__ = [
     "preview_revision",
     "preview_schedule",
     "record_payment",
+    "reject_adjustment",
+    "reject_schedule_revision",
     "reopen_financial_year",
     "reverse_payment",
     "revise_schedule",
@@ -42,4 +55,5 @@ __all__ = [
     "split_evenly",
     "split_schedule",
     "validate_schedule_total",
+    "withdraw_settlement",
 ]

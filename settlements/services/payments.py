@@ -12,23 +12,59 @@ from settlements.models import Instalment, Payment
 from settlements.money import clean_amount, format_gbp, from_pence
 from settlements.references import clean_reference, reference_key
 
-from . import ledger
+from . import ledger, locks
 
 
 def _lock(instalment) -> Instalment:
+    """The instalment's settlement, then the instalment: the one lock order (services.locks)."""
     if instalment is None or getattr(instalment, "pk", None) is None:
         raise ValidationError({"instalment": "Choose the instalment."})
-    try:
-        return Instalment.objects.select_for_update().select_related("settlement").get(pk=instalment.pk)
-    except Instalment.DoesNotExist as error:
-        raise ValidationError({"instalment": "That instalment does not exist."}) from error
+    settlement = locks.lock_settlement(locks.settlement_of(instalment.pk))
+    rows = locks.lock_instalments(settlement, pks=[instalment.pk])
+    if not rows:  # replaced by a new schedule between the look-up and the lock
+        raise ValidationError({"instalment": "That instalment no longer exists: its schedule was generated again."})
+    rows[0].settlement = settlement
+    return rows[0]
+
+
+def _refuse_unless_payable(instalment: Instalment, paid_on: date) -> None:
+    """Payments go only against an approved settlement's schedule in force on the day paid."""
+    settlement = instalment.settlement
+    if not settlement.is_approved():
+        raise ValidationError(
+            {
+                "instalment": f"This settlement is {settlement.get_status_display().lower()}: payments are recorded "
+                "only once a second person has approved it."
+            }
+        )
+    _refuse_superseded(instalment)
+    revision = instalment.introduced_by
+    if revision is not None and not revision.is_approved():
+        raise ValidationError(
+            {
+                "instalment": f"Instalment {instalment.number} comes from revision {revision.sequence}, which "
+                f"{'awaits approval' if revision.is_pending() else 'was rejected'}: record payments against the "
+                "approved schedule."
+            }
+        )
+    if not Instalment.objects.in_force(paid_on).filter(pk=instalment.pk).exists():
+        raise ValidationError(
+            {
+                "paid_on": f"Instalment {instalment.number} was not in the schedule in force on {paid_on:%d/%m/%Y}: "
+                f"its revision took effect on {revision.revised_on:%d/%m/%Y}."
+                if revision
+                else f"Instalment {instalment.number} was not in the schedule in force on {paid_on:%d/%m/%Y}."
+            }
+        )
 
 
 def _refuse_superseded(instalment: Instalment) -> None:
     if instalment.superseded_by_id:
+        revision = instalment.superseded_by
+        awaiting = "" if revision.is_approved() else ", which awaits approval"
         raise ValidationError(
             {
-                "instalment": f"Instalment {instalment.number} was replaced by a revision of the schedule: "
+                "instalment": f"Instalment {instalment.number} was replaced by revision {revision.sequence}{awaiting}: "
                 "record payments against the current schedule."
             }
         )
@@ -86,7 +122,6 @@ def record_payment(
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
         if existing := _existing_or_refuse(reference, **expected):
             return existing
-        _refuse_superseded(locked)
         dating.refuse_closed(paid_on, what=f"a payment made on {paid_on:%d/%m/%Y} cannot be recorded", field="paid_on")
         if paid_on < locked.settlement.agreed_on:
             raise ValidationError(
@@ -95,6 +130,7 @@ def record_payment(
                     f"{locked.settlement.agreed_on:%d/%m/%Y}."
                 }
             )
+        _refuse_unless_payable(locked, paid_on)
         outstanding = outstanding_on(locked)
         if amount > outstanding:
             raise ValidationError(
@@ -129,7 +165,7 @@ def reverse_payment(
         raise ValidationError({"reason": "Give the reason for the reversal."})
     with transaction.atomic():
         locked = _lock(payment.instalment if payment else None)
-        original = Payment.objects.get(pk=payment.pk)
+        (original,) = [p for p in locks.lock_payments([locked]) if p.pk == payment.pk]
         expected = {"kind": Payment.Kind.REVERSAL, "reverses_id": original.pk, "paid_on": reversed_on, "reason": reason}
         if existing := _existing_or_refuse(reference, **expected):
             return existing

@@ -10,6 +10,7 @@ from settlements import dating
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement, YearClosing
 from settlements.money import total
 
+from . import locks
 from .schedules import (
     EvenSplit,
     ExplicitAmounts,
@@ -42,6 +43,7 @@ def preview_revision(
     reserve_name: str = "",
 ) -> SchedulePlan:
     """The new instalments for the unpaid remainder of the schedule; nothing is saved."""
+    _refuse_unless_revisable(settlement)
     kept, replaceable = split_schedule(settlement)
     if not kept and not replaceable:
         raise ValidationError("This settlement has no schedule to revise: generate one first.")
@@ -79,9 +81,9 @@ def revise_schedule(
         what = f"a schedule revision taking effect on {revised_on:%d/%m/%Y} cannot be made"
         dating.refuse_closed(revised_on, what=what, field="revised_on")
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        settlement = locks.lock_settlement(settlement.pk)
         # Lock the schedule so that no payment lands on an instalment while it is being replaced.
-        list(Instalment.objects.select_for_update().filter(settlement=settlement, superseded_by__isnull=True))
+        locks.lock_instalments(settlement)
         plan = preview_revision(
             settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
         )
@@ -93,7 +95,20 @@ def revise_schedule(
         for row in plan.rows:
             _create_instalment(plan, row, introduced_by=revision, created_by=created_by)
         check_settlement_schedule(settlement)
+        revision.refresh_from_db()
     return revision
+
+
+def _refuse_unless_revisable(settlement: Settlement) -> None:
+    if not settlement.is_approved():
+        raise ValidationError(
+            f"This settlement is {settlement.get_status_display().lower()}: only an approved settlement's schedule is "
+            "revised. A draft's schedule can be generated again."
+        )
+    if pending := settlement.revisions.pending().first():
+        raise ValidationError(
+            f"Revision {pending.sequence} of this schedule awaits approval: approve or reject it before revising again."
+        )
 
 
 def _new_revision(settlement, revised_on, reason, decision_reference, created_by) -> ScheduleRevision:

@@ -16,6 +16,8 @@ from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
 from settlements.money import GBP, clean_amount, format_gbp, from_pence, to_pence
 from settlements.money import total as total_of
 
+from . import locks
+
 MAX_INSTALMENTS = 240
 
 
@@ -159,6 +161,11 @@ def schedule_has_history(settlement: Settlement) -> bool:
 
 
 def _refuse_if_schedule_has_history(settlement: Settlement) -> None:
+    if not settlement.is_draft():
+        raise ValidationError(
+            f"This settlement is {settlement.get_status_display().lower()}: its schedule changes only by a revision, "
+            "which a second person approves."
+        )
     if Payment.objects.filter(instalment__settlement=settlement).exists():
         raise ValidationError(
             "This settlement's schedule has payments recorded against it: revise the schedule instead."
@@ -197,11 +204,11 @@ def confirm_schedule(
 ) -> list[Instalment]:
     """Write the previewed schedule, replacing a schedule that has no payments and no revisions."""
     with transaction.atomic():
-        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        settlement = locks.lock_settlement(settlement.pk)
         plan = preview_schedule(
             settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
         )
-        for old in settlement.instalments.all():
+        for old in locks.lock_instalments(settlement):
             dating.check_record(old, action="replaced")
             old._history_user = created_by
             old.delete()

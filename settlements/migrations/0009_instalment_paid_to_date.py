@@ -48,7 +48,7 @@ def drop_column(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0006_payment_reference_key"),
+        ("settlements", "0008_protected_rows"),
     ]
 
     operations = [
