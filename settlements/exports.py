@@ -5,17 +5,17 @@ other tools ignore it.
 """
 
 import csv
-from copy import copy
 from datetime import date
 from decimal import Decimal
 from io import BytesIO, StringIO
 
+from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 
+from settlements import csv_copy, xlsx
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
 
@@ -83,17 +83,27 @@ def decimal_pence(pence: int) -> Decimal:
     return Decimal(pence).scaleb(-2)
 
 
-class FinancialYears(dict):
-    """The financial year's name of each due date, worked out once per date."""
+class DueDates(dict):
+    """Each due date as the database driver gives it (a date, or ISO text from SQLite): the date, its ISO text and
+    the name of its financial year, worked out once per date."""
 
-    def __missing__(self, day: date) -> str:
-        self[day] = name = str(FinancialYear.for_date(day))
-        return name
+    def __missing__(self, value) -> tuple[date, str, str]:
+        day = value if isinstance(value, date) else date.fromisoformat(value)
+        self[value] = worked_out = (day, day.isoformat(), str(FinancialYear.for_date(day)))
+        return worked_out
 
 
 def due_tuples(rows):
-    """The report's rows as tuples of DUE_COLUMNS, fetched in chunks from a server-side cursor."""
-    return rows.values_list(*DUE_COLUMNS).iterator(chunk_size=CHUNK_SIZE)
+    """The report's rows as tuples of DUE_COLUMNS, fetched in chunks from a server-side cursor.
+
+    Read without Django's per-value conversions, a tenth of an export's time at 100,000 rows: amounts are whole
+    pence already, and due dates come as the driver gives them (see DueDates).
+    """
+    sql, params = rows.values_list(*DUE_COLUMNS).query.get_compiler(rows.db).as_sql()
+    with connections[rows.db].chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK_SIZE):
+            yield from chunk
 
 
 def as_text(values: list) -> list:
@@ -102,16 +112,27 @@ def as_text(values: list) -> list:
 
 
 def due_csv_lines(rows):
-    """The CSV text of the due report, about LINES_PER_CHUNK lines a piece, starting with the BOM and header."""
+    """The CSV text of the due report, about LINES_PER_CHUNK lines a piece, starting with the BOM and header.
+
+    On PostgreSQL the database formats the rows and COPY streams them (csv_copy.py), with the same bytes.
+    """
+    yield BOM + csv.writer(Echo()).writerow(DUE_HEADER)
+    if connections[rows.db].vendor == "postgresql":
+        yield from csv_copy.due_csv_rows(rows)
+    else:
+        yield from due_csv_rows(rows)
+
+
+def due_csv_rows(rows):
+    """The CSV lines of the rows, formatted here."""
     buffer = StringIO()
     writer = CsvWriter(buffer)
-    years = FinancialYears()
-    buffer.write(BOM)
-    writer.writerow(DUE_HEADER)
+    dates = DueDates()
     chunk = []
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
+        _, iso, year = dates[due_on]
         chunk.append((
-            alliance, payer, payee, number, due_on.isoformat(), years[due_on], decimal_pence(amount), "GBP",
+            alliance, payer, payee, number, iso, year, decimal_pence(amount), "GBP",
             decimal_pence(paid), decimal_pence(outstanding), status, funding_label(source, reserve),
         ))  # fmt: skip
         if len(chunk) == LINES_PER_CHUNK:
@@ -163,72 +184,50 @@ def styled(sheet, value, number_format: str | None = None, bold: bool = False) -
     return cell
 
 
-class CellMaker:
-    """Cells of a write-only sheet whose style is looked up once and then copied, not set cell by cell."""
-
-    def __init__(self, sheet):
-        self.sheet = sheet
-        self.date_style = styled(sheet, None, DATE_FORMAT)._style
-        self.money_style = styled(sheet, None, MONEY_FORMAT)._style
-
-    def _cell(self, value, style) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        cell._style = copy(style)
-        return cell
-
-    def date(self, value: date) -> WriteOnlyCell:
-        return self._cell(value, self.date_style)
-
-    def money(self, value: Decimal) -> WriteOnlyCell:
-        return self._cell(value, self.money_style)
-
-    def text(self, value: str):
-        """Text stays text: a value Excel would read as a formula or an error code is marked as a string."""
-        if value.startswith("=") or value in ERROR_CODES:
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-
-
-def start_sheet(workbook: Workbook, title: str, heading: str, filters: list[tuple[str, str]], header: list[str]):
-    """A sheet whose heading, filters and as-of date sit above a frozen header row."""
+def start_sheet(workbook: Workbook, title: str, heading: str, filters: list[tuple[str, str]], header, rows):
+    """A sheet whose heading, filters and as-of date sit above a frozen header row, columns as wide as `rows` need."""
     sheet = workbook.create_sheet(title)
+    labels = [xlsx.header_label(name) for name in header]
+    for letter, values in zip(xlsx.column_letters(len(labels)), zip(labels, *rows, strict=False), strict=True):
+        sheet.column_dimensions[letter].width = xlsx.column_width(max(map(xlsx.shown_width, values)))
     header_row = len(filters) + 3
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.append([styled(sheet, heading, bold=True)])
     for name, value in filters:
         sheet.append(formatted_row(sheet, [name, value]))
     sheet.append([])
-    sheet.append([styled(sheet, name, bold=True) for name in header])
+    sheet.append([styled(sheet, label, bold=True) for label in labels])
     return sheet
 
 
+STATUS_LABELS = dict(Instalment.Status.choices)
+
+
 def instalments_due_xlsx(rows, filters: list[tuple[str, str]], filename: str) -> HttpResponse:
-    """Every row, then a totals row summed from the same rows as they are written."""
-    workbook = Workbook(write_only=True)
-    sheet = start_sheet(workbook, "Instalments due", "Instalments due", filters, DUE_HEADER)
-    make, years = CellMaker(sheet), FinancialYears()
+    """Every row, then a totals row summed from the same rows as they are written; headers and statuses in words."""
+    workbook = xlsx.Workbook()
+    sheet = workbook.add_sheet("Instalments due", len(DUE_HEADER))
+    sheet.append(["Instalments due"], bold=True, fit=False)
+    for name, value in filters:
+        sheet.append([name, value])
+    sheet.append([])
+    sheet.append([xlsx.header_label(name) for name in DUE_HEADER], bold=True)
+    sheet.freeze()
+    dates, money = DueDates(), decimal_pence
     total_amount = total_paid = 0
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
         total_amount += amount
         total_paid += paid
+        day, _, year = dates[due_on]
         sheet.append((
-            make.text(alliance), make.text(payer), make.text(payee), number, make.date(due_on), years[due_on],
-            make.money(decimal_pence(amount)), "GBP", make.money(decimal_pence(paid)),
-            make.money(decimal_pence(outstanding)), status, make.text(funding_label(source, reserve)),
+            alliance, payer, payee, number, day, year, money(amount), "GBP", money(paid),
+            money(outstanding), STATUS_LABELS[status], funding_label(source, reserve),
         ))  # fmt: skip
-    sheet.append(
-        [
-            styled(sheet, "Total", bold=True),
-            *[None] * 5,
-            styled(sheet, decimal_pence(total_amount), MONEY_FORMAT, bold=True),
-            "GBP",
-            styled(sheet, decimal_pence(total_paid), MONEY_FORMAT, bold=True),
-            styled(sheet, decimal_pence(total_amount - total_paid), MONEY_FORMAT, bold=True),
-        ]
-    )
-    return xlsx_response(workbook, filename)
+    totals = [money(total_amount), "GBP", money(total_paid), money(total_amount - total_paid)]
+    sheet.append(["Total", None, None, None, None, None, *totals], bold=True)
+    response = HttpResponse(workbook.content(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
 
 
 YEAR_END_SETTLEMENT_HEADER = [
@@ -301,12 +300,15 @@ def formatted_row(sheet, row: list) -> list:
 def year_end_xlsx(position, filters: list[tuple[str, str]], filename: str) -> HttpResponse:
     workbook = Workbook(write_only=True)
     heading = f"Year-end position at {position.as_at:%d/%m/%Y}"
-    sheet = start_sheet(workbook, "By settlement", heading, filters, YEAR_END_SETTLEMENT_HEADER)
-    for settlement_position in position.settlements:
-        sheet.append(formatted_row(sheet, settlement_position_row(settlement_position)))
+    rows = [settlement_position_row(p) for p in position.settlements]
     totals = [position.within_12_months.amount, position.after_12_months.amount, position.total.amount]
+    total_row = ["Total", None, None, None, *totals, "GBP"]
+    sheet = start_sheet(workbook, "By settlement", heading, filters, YEAR_END_SETTLEMENT_HEADER, [*rows, total_row])
+    for row in rows:
+        sheet.append(formatted_row(sheet, row))
     sheet.append([styled(sheet, "Total", bold=True), None, None, None, *formatted_row(sheet, totals), "GBP"])
-    sheet = start_sheet(workbook, "By force", heading, filters, YEAR_END_FORCE_HEADER)
-    for force_position in position.forces:
-        sheet.append(formatted_row(sheet, force_position_row(force_position)))
+    rows = [force_position_row(p) for p in position.forces]
+    sheet = start_sheet(workbook, "By force", heading, filters, YEAR_END_FORCE_HEADER, rows)
+    for row in rows:
+        sheet.append(formatted_row(sheet, row))
     return xlsx_response(workbook, filename)

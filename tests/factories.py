@@ -6,6 +6,7 @@ import factory
 from djmoney.money import Money
 
 from settlements import models
+from settlements.services import ledger
 
 
 class ForceFactory(factory.django.DjangoModelFactory):
@@ -86,6 +87,13 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     paid_on = factory.LazyAttribute(lambda o: o.instalment.due_on)
     amount = factory.LazyAttribute(lambda o: o.instalment.amount)
     reference = factory.Sequence(lambda n: f"PAY-{n:06d}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Saved as the payment services save one: with its instalment's paid balance moved by it."""
+        payment = super()._create(model_class, *args, **kwargs)
+        ledger.post(payment)
+        return payment
 
 
 class HostedServiceFactory(factory.django.DjangoModelFactory):

@@ -7,7 +7,7 @@ from decimal import Decimal
 from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
-from settlements.models import Payment, ScheduleRevision
+from settlements.models import Payment, RequestStatus, ScheduleRevision
 from tests import factories
 
 AS_OF = date(2021, 3, 31)
@@ -115,6 +115,7 @@ def build_world() -> World:
         reason="Spread over 16 months",
         decision_reference="D1",
         approved_at=datetime(2020, 3, 30, 12, tzinfo=UTC),
+        status=RequestStatus.APPROVED,
     )
     world.superseded.append(
         factories.InstalmentFactory(

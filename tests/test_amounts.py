@@ -11,7 +11,7 @@ from djmoney.money import Money
 from settlements import models
 from settlements.forms import parse_lines
 from settlements.money import CEILING, clean_amount, gbp, parse_amount, validate_positive
-from settlements.services import EvenSplit, ExplicitAmounts, confirm_schedule, preview_schedule, record_payment
+from settlements.services import EvenSplit, ExplicitAmounts, preview_schedule, record_payment
 from tests import factories
 from tests.test_admin import admin_url, settlement_form
 
@@ -97,8 +97,8 @@ def test_a_malformed_money_is_a_validation_error_not_a_crash(amount):
 @pytest.mark.django_db
 @pytest.mark.parametrize("amount", [Money("Infinity", "GBP"), Money("1E+30", "GBP"), Money("NaN", "GBP")], ids=repr)
 def test_the_payment_service_refuses_a_malformed_money_with_a_validation_error(amount):
-    settlement = factories.SettlementFactory()
-    first, *_ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    settlement = factories.DraftSettlementFactory()
+    first, *_ = factories.scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     with pytest.raises(ValidationError) as refused:
         record_payment(instalment=first, amount=amount, paid_on=date(2020, 4, 30), reference="BACS-1")
     assert "amount" in refused.value.message_dict
@@ -168,7 +168,8 @@ def test_the_admin_shows_a_stored_amount_back_unchanged(admin_client):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("typed", "wrong"), [("10,50", "1050.00"), ("1,00", "100.00"), ("1_000", "1000.00")])
 def test_the_payment_form_refuses_amounts_it_used_to_misread(admin_client, typed, wrong):
-    first, *_ = confirm_schedule(settlement=factories.SettlementFactory(), terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    settlement = factories.DraftSettlementFactory()
+    first, *_ = factories.scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     data = {"instalment": first.pk, "paid_on": "30/04/2020", "amount": typed, "reference": "BACS-1"}
     page = admin_client.post(reverse("admin:settlements_payment_add"), data)
     assert page.status_code == 200

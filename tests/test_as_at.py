@@ -26,6 +26,7 @@ from settlements.money import from_pence, gbp
 from settlements.reports.dashboard import dashboard
 from settlements.reports.instalments_due import DueFilters, instalments_due
 from settlements.reports.year_end import year_end_position
+from settlements.services import ledger
 from tests.access_helpers import make_user
 from tests.factories import DraftSettlementFactory, SettlementFactory, approve
 
@@ -326,6 +327,7 @@ def test_page_totals_are_exact_where_a_decimal_sum_would_drift(admin_client):
         for row, p in zip(rows, paid, strict=True)
         if p
     )
+    ledger.restate(settlement.instalments.all())  # a bulk load skips the services that keep the paid balance
     as_of = AGREED + timedelta(days=1000)
     totals = admin_client.get(reverse("instalments_due"), {"as_of": as_of.isoformat()}).context["totals"]
     assert totals == {

@@ -2,9 +2,9 @@ import io
 import json
 
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F
 
-from settlements.benchmark import build
+from settlements.benchmark import build, exactness, plan
 from settlements.models import Force, Instalment, Payment, Settlement
 from settlements.money import Pence, SumPence
 from tests.factories import ForceFactory
@@ -80,3 +80,14 @@ def test_clearing_bench_rows_keeps_every_other_force(db):
 
     assert list(Force.objects.all()) == [real]
     assert not Instalment.objects.exists()
+
+
+def test_the_bench_fails_when_the_dashboard_differs_from_the_payments(db):
+    build.build(200, seed=3)
+    assert exactness.differences(plan.AS_OF) == []
+    assert exactness.differences(plan.PAST) == []
+    instalment = Instalment.objects.filter(paid_to_date_pence__gt=0).order_by("pk").first()
+    Instalment.objects.filter(pk=instalment.pk).update(paid_to_date_pence=F("paid_to_date_pence") - 1)
+    found = exactness.differences(plan.AS_OF)
+    assert "1 instalments have a stored paid balance that differs from their payments" in found
+    assert any("the dashboard shows" in line for line in found)

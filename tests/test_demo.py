@@ -127,6 +127,6 @@ def test_fixtures_keep_money_exact_through_dumpdata_and_loaddata(tmp_path):
     # The instalments have payments, so the database keeps their amounts; only the bypass (for clean-ups)
     # lets this test overwrite them and see loaddata put them back.
     with triggers.bypass():
-        models.Instalment.objects.update(amount=Money("1.00", "GBP"))
+        models.Instalment.objects.update(amount=Money("999999999.99", "GBP"))
         call_command("loaddata", str(fixture), verbosity=0)
     assert sorted(models.Instalment.objects.values_list("pk", "amount")) == before

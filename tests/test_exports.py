@@ -6,17 +6,24 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from settlements import csv_copy, exports
 from settlements.fiscal import FinancialYear
+from settlements.reports.instalments_due import DueFilters, instalments_due
 from tests import factories
 from tests.scenarios import AS_OF, World, build_world, gbp
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "alliance,payer,payee,instalment,due_on,financial_year,amount,currency,paid,outstanding,status,funding_source"
+XLSX_HEADER = [
+    "Alliance", "Payer", "Payee", "Instalment", "Due on", "Financial year",
+    "Amount", "Currency", "Paid", "Outstanding", "Status", "Funding source",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -103,7 +110,7 @@ def xlsx_sheet(response):
 
 
 def header_row(sheet) -> int:
-    return next(row[0].row for row in sheet.iter_rows() if row[0].value == "alliance")
+    return next(row[0].row for row in sheet.iter_rows() if row[0].value == "Alliance")
 
 
 def table_rows(sheet) -> list:
@@ -119,7 +126,7 @@ def test_the_xlsx_has_filters_above_a_frozen_header_real_cells_and_a_totals_row(
     top = [(row[0].value, row[1].value if len(row) > 1 else None) for row in sheet.iter_rows(max_row=header_row(sheet))]
     assert ("As of", "31/03/2021") in top and ("Payer", "West Mercia") in top
     header = header_row(sheet)
-    assert [c.value for c in sheet[header]] == HEADER.split(",")
+    assert [c.value for c in sheet[header]] == XLSX_HEADER
     assert sheet.freeze_panes == f"A{header + 1}"
     rows = table_rows(sheet)
     expected = sorted(
@@ -204,3 +211,32 @@ def test_a_name_that_looks_like_a_formula_stays_text_in_excel(admin_client):
     [row] = table_rows(sheet)
     assert row[0].value == alliance.name
     assert row[0].data_type == "s"
+
+
+NAMES = ['Smith, Jones and "Partners"', "Line\nbreak", "Carriage\rreturn", " spaced ", "=SUM(A1)", "Zürich £ 東京"]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        DueFilters(as_of=AS_OF),
+        DueFilters(as_of=date(2020, 11, 1), statuses=("overdue", "part_paid")),
+        DueFilters(as_of=date(2030, 1, 1)),
+    ],
+    ids=["as at 31/03/2021", "a past date with later payments", "after every payment"],
+)
+def test_postgresql_copy_writes_the_same_bytes_as_the_csv_module(world, filters):
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    for n, name in enumerate(NAMES):
+        alliance = factories.AllianceFactory(name=name)
+        settlement = factories.SettlementFactory(alliance=alliance, cash_amount=gbp("1000000.03"))
+        due_on = date(2020, 4, n + 1)
+        row = factories.InstalmentFactory(
+            settlement=settlement, amount=gbp("1000000.03"), reserve_name=name, due_on=due_on
+        )
+        factories.PaymentFactory(instalment=row, amount=gbp("0.03"), paid_on=date(2021, 1, 1))
+    rows = instalments_due(filters, every_row=True)
+    python = "".join(exports.due_csv_rows(rows))
+    assert python.count("\r\n") >= len(NAMES)
+    assert "".join(csv_copy.due_csv_rows(rows)) == python

@@ -1,4 +1,5 @@
-"""Random schedules, payments, reversals and revisions: after every step no money is created or lost."""
+"""Random schedules, payments, reversals and revisions: after every step no money is created or lost, and each
+instalment's stored paid balance equals its payments less reversals."""
 
 import itertools
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from hypothesis.stateful import (
 )
 
 from settlements.fiscal import FinancialYear
-from settlements.models import Payment, ScheduleRevision
+from settlements.models import Instalment, Payment, ScheduleRevision
 from settlements.money import CEILING, format_gbp, from_pence, to_pence
 from settlements.reports.balances import (
     Balance,
@@ -72,7 +73,7 @@ class ScheduleMachine(RuleBasedStateMachine):
         self.atomic.__enter__()
         self.settlement = None
         self.references = itertools.count(1)
-        self.ledger = {}  # payment pk -> signed pence, kept in Python alongside the database
+        self.ledger = {}  # payment pk -> (date, signed pence), kept in Python alongside the database
         self.last_revised_on = AGREED
         self.checks = 0
 
@@ -136,7 +137,7 @@ class ScheduleMachine(RuleBasedStateMachine):
         else:
             assert self.settlement.is_approved()
             assert pence <= outstanding
-            self.ledger[payment.pk] = pence
+            self.ledger[payment.pk] = (paid_on, pence)
 
     @precondition(
         lambda self: self.settlement and Payment.objects.filter(instalment__settlement=self.settlement).exists()
@@ -174,7 +175,7 @@ class ScheduleMachine(RuleBasedStateMachine):
             assert already
         else:
             assert not already
-            self.ledger[reversal.pk] = -to_pence(reversal.amount)
+            self.ledger[reversal.pk] = (reversed_on, -to_pence(reversal.amount))
 
     @precondition(lambda self: self.settlement and self.settlement.instalments.current().exists())
     @rule(data=st.data())
@@ -215,9 +216,12 @@ class ScheduleMachine(RuleBasedStateMachine):
         # One date per step, in turn, keeps the run short: all time, mid-schedule, before any due date.
         self.checks += 1
         self.check_balances((EVERYTHING, AGREED + timedelta(days=400), AGREED + timedelta(days=30))[self.checks % 3])
-        assert settlement_balance(settlement=self.settlement, as_of=EVERYTHING).paid == from_pence(
-            sum(self.ledger.values())
-        )
+        assert settlement_balance(settlement=self.settlement, as_of=EVERYTHING).paid == self.paid_by(EVERYTHING)
+        # The balance each instalment stores is its payments less reversals, whatever happened in between.
+        assert not Instalment.objects.filter(settlement=self.settlement).with_wrong_paid_balance().exists()
+
+    def paid_by(self, as_of):
+        return from_pence(sum(pence for paid_on, pence in self.ledger.values() if paid_on <= as_of))
 
     def check_balances(self, as_of):
         rows = list(instalment_balances(as_of=as_of, settlement=self.settlement))
@@ -225,6 +229,7 @@ class ScheduleMachine(RuleBasedStateMachine):
             assert 0 <= row.paid_pence <= row.amount_pence
             assert row.outstanding_pence == row.amount_pence - row.paid_pence
         whole = settlement_balance(settlement=self.settlement, as_of=as_of)
+        assert whole.paid == self.paid_by(as_of)
         parts = Balance(
             *(from_pence(sum(getattr(r, f) for r in rows)) for f in ("amount_pence", "paid_pence", "outstanding_pence"))
         )

@@ -21,6 +21,7 @@ class Page:
     export: str = ""
     extra: bool = False
     under_load: bool = False
+    args: tuple = ()
 
 
 @dataclass
@@ -78,7 +79,7 @@ def fetch(client: Client, url: str) -> tuple[int, int, str, bool]:
 
 def resolve(page: Page) -> str | None:
     try:
-        path = reverse(page.url_name)
+        path = reverse(page.url_name, args=page.args)
     except NoReverseMatch:
         return None
     query = urlencode({**page.params, **({"format": page.export} if page.export else {})})

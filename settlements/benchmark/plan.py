@@ -9,6 +9,8 @@ from settlements.fiscal import add_months
 
 # The benchmark's "today": fixed, so that runs on different days measure the same data.
 AS_OF = date(2026, 1, 15)
+# A past date for figures that must sum the payments made by then: the year end before AS_OF.
+PAST = date(2025, 3, 31)
 FORCE_COUNT = 43
 FIRST_AGREEMENT = date(2008, 4, 1)
 MAX_INSTALMENTS = 24

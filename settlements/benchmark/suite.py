@@ -2,26 +2,29 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Count
 from django.test import Client
 
 from settlements.fiscal import FinancialYear
-from settlements.models import Force
+from settlements.models import Force, Settlement
 
-from . import build, load, measure
+from . import build, exactness, load, measure
 from .measure import Page
-from .plan import AS_OF
+from .plan import AS_OF, PAST
 
 BENCH_USERNAME = "bench"
 
 
-def pages(payer: Force) -> list[Page]:
+def pages(payer: Force, largest: Settlement) -> list[Page]:
     """The dashboard and reports of the product, then admin lists that exist today, as a check of the harness."""
     as_of = {"as_of": AS_OF.isoformat()}
     fy = str(FinancialYear.for_date(AS_OF))
     year_end = str(FinancialYear.for_date(AS_OF).previous())
     return [
         Page("Dashboard", "dashboard", as_of, under_load=True),
+        Page(f"Dashboard as at {PAST:%d/%m/%Y}", "dashboard", {"as_of": PAST.isoformat()}),
         Page("Dashboard, one force", "dashboard", {**as_of, "force": payer.short_name}),
+        Page("Settlement page, the largest", "settlement", as_of, args=(largest.pk,)),
         Page("Due report, first page", "instalments_due", as_of),
         Page(f"Due report, fy {fy}", "instalments_due", {**as_of, "fy": fy}),
         Page("Due report, one payer", "instalments_due", {**as_of, "payer": payer.short_name}),
@@ -61,8 +64,9 @@ def run_size(size: int, *, seed: int, repeat: int, with_load: bool, log=print) -
     client = Client(raise_request_exception=False)
     client.force_login(user)
     payer = Force.objects.get(short_name="Bench 01")
+    largest = Settlement.objects.annotate(rows=Count("instalments")).order_by("-rows", "pk").first()
     results, csv_rows = [], None
-    for page in pages(payer):
+    for page in pages(payer, largest):
         result = measure.measure(client, page, repeat, csv_rows)
         csv_rows = result.rows if page.export == "csv" else csv_rows
         log(f"  {page.label}: {result.note or f'p50 {result.p50_ms:.1f} ms'}")
@@ -70,7 +74,7 @@ def run_size(size: int, *, seed: int, repeat: int, with_load: bool, log=print) -
     client.logout()
     loads = []
     if with_load:
-        for page, result in zip(pages(payer), results, strict=True):
+        for page, result in zip(pages(payer, largest), results, strict=True):
             if page.under_load and result.available:
                 loads.append(load.run(page.label, result.url, user))
                 log(f"  {page.label} under load: {loads[-1]}")
@@ -82,5 +86,6 @@ def run_size(size: int, *, seed: int, repeat: int, with_load: bool, log=print) -
         "counts": built.counts,
         "other_data": build.has_other_data(),
         "pages": [result.as_dict() for result in results],
+        "inexact": [found for day in (AS_OF, PAST) for found in exactness.differences(day)],
         "load": loads,
     }

@@ -13,13 +13,13 @@ An alliance's stage follows one rule, settlements outranking notices:
 - otherwise "running" (no notice, or the notice was withdrawn).
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import quote, urlencode
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, Greatest
-from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Greatest
 from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
@@ -137,24 +137,36 @@ def instalments_in_scope(as_of: date, force: Force | None = None, *, include_pen
     return rows.filter(Q(settlement__payer=force) | Q(settlement__payee=force)) if force else rows
 
 
-def year_sums(instalments, as_of: date) -> dict[int, YearSums]:
-    """{fy_start_year: YearSums} in two grouped queries: one over the instalments, one over their payments.
+def year_sums(instalments, as_of: date, paid_to: date | None) -> dict[int, YearSums]:
+    """{fy_start_year: YearSums} as at `as_of`, counting payments made by `paid_to` (`Payment.objects.cutoff`).
 
-    Paid is summed by joining the payments rather than per instalment, and the balance subquery runs only for
-    instalments already due (the overdue figures), so that each row is read once.
+    From the stored balances in one grouped query when `paid_to` is None (every payment counts). Otherwise paid
+    is summed in a second grouped query joining the payments, rather than per instalment, and the balance subquery
+    runs only for instalments already due (the overdue figures).
     """
     due_before = Q(due_on__lt=as_of)
+    stored = paid_to is None
+    sums = {
+        "amount": SumPence("amount_pence"),
+        "overdue": SumPence(Greatest("outstanding_pence", Value(0)), filter=due_before),
+        "overdue_count": Count("pk", filter=due_before & Q(outstanding_pence__gt=0)),
+    }
+    if stored:
+        sums["paid"] = SumPence("paid_pence")
     scheduled = (
-        instalments.with_balances(as_of)
-        .with_financial_year()
-        .order_by()
-        .values("fy_start_year")
-        .annotate(
-            amount=SumPence("amount_pence"),
-            overdue=SumPence(Greatest("outstanding_pence", Value(0)), filter=due_before),
-            overdue_count=Count("pk", filter=due_before & Q(outstanding_pence__gt=0)),
-        )
+        instalments.with_balances(paid_to).with_financial_year().order_by().values("fy_start_year").annotate(**sums)
     )
+    paid_by_year = {} if stored else payments_by_year(instalments, paid_to)
+    return {
+        (year := row["fy_start_year"]): YearSums(
+            row["amount"], row.get("paid", paid_by_year.get(year, 0)), row["overdue"], row["overdue_count"]
+        )
+        for row in scheduled
+    }
+
+
+def payments_by_year(instalments, as_of: date) -> dict[int, int]:
+    """{fy_start_year: payments less reversals made by `as_of`} over the instalments, joining their payments."""
     paid = (
         Payment.objects.made_by(as_of)
         .filter(instalment__in=instalments.order_by().values("pk"))
@@ -162,13 +174,7 @@ def year_sums(instalments, as_of: date) -> dict[int, YearSums]:
         .values(fy_start_year=Instalment.objects.financial_year_of_due_date("instalment__"))
         .annotate(paid=SumPence(PaymentQuerySet.signed_pence()))
     )
-    paid_by_year = {row["fy_start_year"]: row["paid"] for row in paid}
-    return {
-        row["fy_start_year"]: YearSums(
-            row["amount"], paid_by_year.get(row["fy_start_year"], 0), row["overdue"], row["overdue_count"]
-        )
-        for row in scheduled
-    }
+    return {row["fy_start_year"]: row["paid"] for row in paid}
 
 
 def headline(label: str, as_of: date, include_pending: bool, parties: Q, by_year: dict[int, YearSums]) -> Headline:
@@ -191,16 +197,18 @@ def headline(label: str, as_of: date, include_pending: bool, parties: Q, by_year
     )
 
 
-def headlines(as_of: date, force: Force | None, include_pending: bool, by_year: dict[int, YearSums]) -> list[Headline]:
+def headlines(
+    as_of: date, force: Force | None, include_pending: bool, by_year: dict[int, YearSums], paid_to: date | None
+) -> list[Headline]:
     """One headline for everything (from the years' sums already made), or two for a force."""
     if force is None:
         return [headline("All settlements", as_of, include_pending, Q(), by_year)]
     instalments = instalments_in_scope(as_of, include_pending=include_pending)
     return [
         headline(f"{force.short_name} pays", as_of, include_pending, parties_filter(payer=force),
-                 year_sums(instalments.filter(settlement__payer=force), as_of)),
+                 year_sums(instalments.filter(settlement__payer=force), as_of, paid_to)),
         headline(f"{force.short_name} is owed", as_of, include_pending, parties_filter(payee=force),
-                 year_sums(instalments.filter(settlement__payee=force), as_of)),
+                 year_sums(instalments.filter(settlement__payee=force), as_of, paid_to)),
     ]  # fmt: skip
 
 
@@ -237,7 +245,7 @@ def hosted(as_of: date, force: Force | None) -> tuple[list[HostedService], list[
 
 
 def stage_of(notice_status: str | None, settlement_count: int, balance: GroupTotal | None) -> str:
-    """The rule in the module docstring, for one alliance; `with_stages` is the same rule in the database."""
+    """The rule in the module docstring, for one alliance."""
     if settlement_count:
         if balance and balance.amount.amount > 0 and balance.outstanding.amount <= 0:
             return "closed"
@@ -255,72 +263,65 @@ NOTICE_STAGES = {
 }
 
 
-def with_stages(alliances, as_of: date, include_pending: bool = False):
-    """Annotate each alliance's stage as of the date, by the rule of `stage_of`, computed in the database."""
+def staged_alliances(
+    alliances, as_of: date, paid_to: date | None, include_pending: bool = False
+) -> list[tuple[int, str, str]]:
+    """(pk, name, stage) of each alliance as of the date, the most recent first, by the rule of `stage_of`.
+
+    Two reads whatever the number of alliances: their schedules' sums in one grouped pass over the instalments
+    (paid as stored, or made by `paid_to`), and each alliance with its latest notice and whether it is settled.
+    A subquery per alliance, probing its settlements and instalments, took several times as long.
+    """
+    sums = instalments_in_scope(as_of, include_pending=include_pending)
+    if alliances.query.where:
+        sums = sums.filter(settlement__alliance__in=alliances.values("pk"))
+    balances = {
+        row["settlement__alliance"]: GroupTotal(from_pence(row["amount"]), from_pence(row["paid"]))
+        for row in sums.with_balances(paid_to).totals_by("settlement__alliance")
+    }
     latest_notice = TerminationNotice.objects.filter(alliance=OuterRef("pk"), served_on__lte=as_of).order_by(
         "-served_on", "-pk"
     )
-    # One subquery per alliance works out its settled stage from the sums of its schedule; PostgreSQL computes
-    # each distinct SUM once, so the balance subquery runs once per instalment.
-    amount, paid = Sum("amount_pence"), Sum("paid_pence")
-    settled_stage = (
-        instalments_in_scope(as_of, include_pending=include_pending)
-        .filter(settlement__alliance=OuterRef("pk"))
-        .with_balances(as_of)
-        .order_by()
-        .values("settlement__alliance")
-        .annotate(
-            stage=Case(
-                When(Q(GreaterThan(amount, 0), LessThanOrEqual(amount, paid)), then=Value("closed")),
-                When(GreaterThan(paid, 0), then=Value("in_payment")),
-                default=Value("settled"),
-                output_field=CharField(),
-            )
+    rows = (
+        alliances.annotate(
+            settled=Exists(
+                Settlement.objects.in_force(as_of, include_pending=include_pending).filter(alliance=OuterRef("pk"))
+            ),
+            notice_status=Subquery(latest_notice.values("status")[:1]),
         )
-        .values("stage")
+        .order_by("-starts_on", "name")
+        .values_list("pk", "name", "notice_status", "settled")
     )
-    return alliances.alias(
-        has_settlement=Exists(
-            Settlement.objects.in_force(as_of, include_pending=include_pending).filter(alliance=OuterRef("pk"))
-        ),
-        notice_status=Subquery(latest_notice.values("status")[:1]),
-    ).annotate(
-        stage=Case(
-            When(has_settlement=True, then=Coalesce(Subquery(settled_stage), Value("settled"))),
-            *[When(notice_status=status, then=Value(stage)) for status, stage in NOTICE_STAGES.items()],
-            default=Value("running"),
-            output_field=CharField(),
-        )
-    )
+    return [(pk, name, stage_of(notice, settled, balances.get(pk))) for pk, name, notice, settled in rows]
 
 
 def alliance_stages(
-    as_of: date, force: Force | None, include_pending: bool
+    as_of: date, force: Force | None, include_pending: bool, paid_to: date | None
 ) -> tuple[list[AllianceStage], list[StageCount]]:
     """The most recent alliances (at most LIST_LIMIT) with their stages, and how many alliances are at each stage."""
     alliances = Alliance.objects.all()
     if force:
         alliances = alliances.filter(pk__in=force.alliances.values("pk"))
-    staged = with_stages(alliances, as_of, include_pending)
-    counts = {row["stage"]: row["count"] for row in staged.order_by().values("stage").annotate(count=Count("pk"))}
-    recent = staged.order_by("-starts_on", "name")[:LIST_LIMIT]
-    listed = [AllianceStage(alliance, alliance.stage) for alliance in recent]
+    staged = staged_alliances(alliances, as_of, paid_to, include_pending)
+    counts = Counter(stage for _, _, stage in staged)
+    listed = [AllianceStage(Alliance(pk=pk, name=name), stage) for pk, name, stage in staged[:LIST_LIMIT]]
     return listed, [StageCount(stage, counts[stage]) for stage in AllianceStage.LABELS if stage in counts]
 
 
 def dashboard(as_of: date, force: Force | None = None, *, include_pending: bool = False) -> Dashboard:
     """The dashboard as of a date; `include_pending` counts drafts and pending revisions as if approved."""
-    by_year = year_sums(instalments_in_scope(as_of, force, include_pending=include_pending), as_of)
+    paid_to = Payment.objects.cutoff(as_of)
+    by_year = year_sums(instalments_in_scope(as_of, force, include_pending=include_pending), as_of, paid_to)
     next_due, overdue = due_lists(as_of, force, include_pending)
     running, ending, hosted_counts = hosted(as_of, force)
-    stages, stage_counts = alliance_stages(as_of, force, include_pending)
+    stages, stage_counts = alliance_stages(as_of, force, include_pending, paid_to)
     alliance_count = sum(item.count for item in stage_counts)
     return Dashboard(
         as_of=as_of,
         force=force,
         include_pending=include_pending,
         financial_year=FinancialYear.for_date(as_of),
-        headlines=headlines(as_of, force, include_pending, by_year),
+        headlines=headlines(as_of, force, include_pending, by_year, paid_to),
         next_due=next_due,
         overdue=overdue,
         overdue_count=sum(year.overdue_count for year in by_year.values()),

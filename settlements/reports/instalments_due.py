@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from settlements.fiscal import FinancialYear
-from settlements.models import Alliance, Force, Instalment
+from settlements.models import Alliance, Force, Instalment, Payment
 
 INCLUDES_PENDING = "Drafts and requests awaiting approval, counted as if approved"
 
@@ -46,11 +46,13 @@ class DueFilters:
 def instalments_due(filters: DueFilters, *, every_row: bool = False):
     """Matching instalments in force on the date, annotated with balances and status, sorted by due date.
 
-    `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page.
+    `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page
+    when they must be summed from the payments, that is when some payment is dated after the date.
     """
     in_force = Instalment.objects.in_force(filters.as_of, include_pending=filters.include_pending)
+    grouped = every_row and Payment.objects.cutoff(filters.as_of) is not None
     rows = (
-        (in_force.with_status_grouped(filters.as_of) if every_row else in_force.with_status(filters.as_of))
+        (in_force.with_status_grouped(filters.as_of) if grouped else in_force.with_status(filters.as_of))
         .select_related("settlement__alliance", "settlement__payer", "settlement__payee")
         .order_by("due_on", "settlement__payer__short_name", "settlement_id", "number")
     )

@@ -12,7 +12,7 @@ from settlements.models import Instalment, Payment
 from settlements.money import clean_amount, format_gbp, from_pence
 from settlements.references import clean_reference, reference_key
 
-from . import locks
+from . import ledger, locks
 
 
 def _lock(instalment) -> Instalment:
@@ -100,6 +100,7 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
     try:
         with transaction.atomic():
             payment.save()
+            ledger.post(payment)
     except IntegrityError:
         # Another transaction recorded the same reference after we looked: answer as if we had seen it.
         existing = _existing_or_refuse(reference, **expected)

@@ -59,6 +59,9 @@ class Command(BaseCommand):
         self.stdout.write(report.markdown(figures))
         if options["json"]:
             Path(options["json"]).write_text(json.dumps(figures, indent=2) + "\n")
+        inexact = [found for run in figures["runs"] for found in run["inexact"]]
+        if inexact:
+            raise CommandError("The dashboard's figures differ from the payments: " + "; ".join(inexact))
         failed = {p["label"] for run in figures["runs"] for p in run["pages"] if p["failed"]}
         if failed:
             raise CommandError(f"These pages answered with a server error: {', '.join(sorted(failed))}")
