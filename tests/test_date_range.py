@@ -13,7 +13,7 @@ from settlements import models
 from settlements.dates import parse_date, uk, validate_in_range
 from settlements.fiscal import EARLIEST_DATE, FIRST_YEAR, LAST_YEAR, LATEST_DATE, FinancialYear
 from settlements.forms import parse_lines
-from settlements.services import EvenSplit, ExplicitAmounts, confirm_schedule, preview_schedule, record_payment
+from settlements.services import EvenSplit, ExplicitAmounts, preview_schedule, record_payment
 from tests import factories
 from tests.test_admin import admin_url, settlement_form
 
@@ -117,8 +117,8 @@ def test_the_admin_refuses_a_settlement_agreed_in_1800_and_takes_both_date_forma
 @pytest.mark.django_db
 @pytest.mark.parametrize("paid_on", [date(9999, 12, 31), DAY_AFTER])
 def test_the_payment_service_refuses_a_payment_dated_outside_the_range(paid_on):
-    settlement = factories.SettlementFactory()
-    first, *_ = confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    settlement = factories.DraftSettlementFactory()
+    first, *_ = factories.scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
     with pytest.raises(ValidationError) as refused:
         record_payment(instalment=first, amount=Money("1.00", "GBP"), paid_on=paid_on, reference="BACS-1")
     assert "Enter a date from 01/04/1990" in refused.value.message_dict["paid_on"][0]
@@ -137,7 +137,7 @@ def test_the_payment_service_refuses_a_payment_dated_outside_the_range(paid_on):
 )
 def test_the_schedule_service_refuses_instalments_due_outside_the_range(terms):
     with pytest.raises(ValidationError):
-        preview_schedule(settlement=factories.SettlementFactory(), terms=terms)
+        preview_schedule(settlement=factories.DraftSettlementFactory(), terms=terms)
 
 
 @pytest.mark.django_db

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from settlements import models, roles
-from settlements.services import EvenSplit, confirm_schedule
+from settlements.services import EvenSplit
 from tests import factories
 from tests.access_helpers import make_user
 
@@ -74,8 +74,8 @@ def editor(client):
 
 @pytest.fixture
 def schedule():
-    settlement = factories.SettlementFactory(agreed_on=date(2020, 3, 30))
-    return confirm_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
+    settlement = factories.DraftSettlementFactory(agreed_on=date(2020, 3, 30))
+    return factories.scheduled(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 4, 30)))
 
 
 def post(client, url: str, data: dict):
@@ -171,7 +171,10 @@ def test_the_admins_instalment_form(editor, due_on, amount):
 @example(when="30/04/2020", amount="10,50", method="explicit", count="")
 @example(when="30/04/2020", amount="", method="even", count="32767")
 def test_the_generate_schedule_form(editor, when, amount, method, count):
-    settlement = models.Settlement.objects.filter(instalments__isnull=True).first() or factories.SettlementFactory()
+    settlement = (
+        models.Settlement.objects.filter(instalments__isnull=True, status=models.Settlement.Status.DRAFT).first()
+        or factories.DraftSettlementFactory()
+    )
     data = {
         "method": method, "lines": f"{when}, {amount}", "count": count, "every_months": "6", "first_due_on": when,
         "funding_source": "not_recorded", "preview": "Preview",

@@ -52,7 +52,7 @@ def test_the_settlement_page_refuses_an_inline_instalment_due_before_the_agreeme
 
 @pytest.mark.parametrize(("due_on", "taken"), [(date(2020, 3, 29), False), (date(2020, 3, 30), True)])
 def test_the_schedule_service_keeps_the_same_rule(due_on, taken):
-    settlement = factories.SettlementFactory(agreed_on=date(2020, 3, 30))
+    settlement = factories.DraftSettlementFactory(agreed_on=date(2020, 3, 30))
     terms = ExplicitAmounts(((due_on, settlement.cash_amount),))
     if taken:
         assert preview_schedule(settlement=settlement, terms=terms).rows[0].due_on == due_on
