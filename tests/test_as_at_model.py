@@ -66,14 +66,20 @@ def records(draw) -> as_at_model.Records:
         made.instalments += schedule
     # Payments go only where a revision never replaced the instalment, as the services allow.
     payable = [i for i in made.instalments if i.superseded_by is None]
+    # Never more than the instalment's amount in all, as the services refuse an overpayment.
+    unpaid = {i.key: i.amount for i in payable}
     for _ in range(draw(st.integers(0, 6), label="payments")):
         instalment = draw(st.sampled_from(payable), label="paid instalment")
+        if unpaid[instalment.key] == 0:
+            continue
         paid_on = BASE + timedelta(days=draw(st.integers(0, 1500), label="paid on"))
-        pence = draw(st.integers(1, instalment.amount), label="pence")
+        pence = draw(st.integers(1, unpaid[instalment.key]), label="pence")
         made.payments.append(as_at_model.Payment(instalment, paid_on, pence))
+        unpaid[instalment.key] -= pence
         if draw(st.booleans(), label="reversed"):
             reversed_on = paid_on + timedelta(days=draw(st.integers(0, 200), label="reversed after"))
             made.payments.append(as_at_model.Payment(instalment, reversed_on, -pence))
+            unpaid[instalment.key] += pence
     return made
 
 
