@@ -34,6 +34,8 @@ PAGES = [
     ("year end", "/reports/year-end/?fy=2020/21"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
     ("recent changes", "/audit/recent-changes/"),
+    ("settlement page", "/settlements/{settlement}/?as_of=01/06/2021"),
+    ("settlement page, draft", "/settlements/{draft}/"),
     ("change password", "/accounts/password_change/"),
     ("admin home", "/admin/"),
     ("settlements", "/admin/settlements/settlement/"),

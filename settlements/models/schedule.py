@@ -162,6 +162,16 @@ class InstalmentQuerySet(models.QuerySet):
             settlement__in=settlements.values("pk"),
         )
 
+    def payable(self):
+        """Instalments a payment may be recorded against: unpaid, in the current schedule of an approved settlement,
+        and not brought in by a revision that awaits approval or was rejected (the payment services' own rule)."""
+        return self.filter(
+            Q(introduced_by__isnull=True) | Q(introduced_by__status=RequestStatus.APPROVED),
+            settlement__status=Settlement.Status.APPROVED,
+            superseded_by__isnull=True,
+            paid_to_date_pence__lt=Pence("amount"),
+        )
+
     def in_financial_year(self, fy: FinancialYear):
         return self.filter(due_on__range=(fy.start, fy.end))
 
