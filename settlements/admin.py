@@ -244,6 +244,10 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
     def get_queryset(self, request):
         return super().get_queryset(request).with_headline()
 
+    def get_changeform_initial_data(self, request):
+        # "Full and final" is a term the agreement states, so a new settlement does not assume it.
+        return {"full_and_final": False, **super().get_changeform_initial_data(request)}
+
     @admin.display(description="headline total (cash plus adjustments)", ordering="headline_pence")
     def headline_column(self, obj):
         return format_gbp(from_pence(obj.headline_pence))
@@ -275,7 +279,7 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
         return self._schedule_page(request, object_id, forms.RevisionForm, revision=True)
 
     def _schedule_page(self, request, object_id, form_class, *, revision: bool):
-        """Preview the instalments; save them only when Confirm is pressed on an unchanged preview."""
+        """Preview the instalments; save them only when "Save this schedule" is pressed on an unchanged preview."""
         settlement = self.get_object(request, unquote(object_id))
         if settlement is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -290,7 +294,9 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
                     self._confirm_schedule(request, settlement, form, revision=revision)
                     return redirect("admin:settlements_settlement_change", settlement.pk)
                 if "confirm" in request.POST:
-                    messages.warning(request, "The schedule differs from the preview: check it, then confirm.")
+                    messages.warning(
+                        request, "The schedule differs from the preview: check it, then press “Save this schedule”."
+                    )
             except ValidationError as error:
                 forms.add_service_error(form, error)
                 plan = None
