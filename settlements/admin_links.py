@@ -22,8 +22,8 @@ def record_payment_link(instalment) -> str:
 
 
 def with_payable(queryset):
-    """Annotate `payable`: whether a payment may be recorded against the row now (InstalmentQuerySet.payable)."""
-    return queryset.annotate(payable=Exists(models.Instalment.objects.payable().filter(pk=OuterRef("pk"))))
+    """Annotate `payable`: whether a payment may still be recorded against the row (payable, not yet paid)."""
+    return queryset.annotate(payable=Exists(models.Instalment.objects.payable().unpaid().filter(pk=OuterRef("pk"))))
 
 
 class SettlementPageLinkMixin:

@@ -131,10 +131,11 @@ class InstalmentChoiceField(forms.ModelChoiceField):
 
 
 class PaymentForm(forms.Form):
-    # Lists only what can still be paid; accepts any instalment of a current schedule, so that the same payment
-    # sent again (its instalment now paid) reaches the payment service, which answers that it is already recorded.
+    # Only what can be paid: an approved settlement's current schedule, never a replaced or proposed instalment.
+    # The list offers only those with something outstanding; a paid one is still accepted, so that the same payment
+    # sent again reaches the payment service, which answers that it is already recorded.
     instalment = InstalmentChoiceField(
-        queryset=Instalment.objects.current().select_related("settlement__payer", "settlement__payee"),
+        queryset=Instalment.objects.payable().select_related("settlement__payer", "settlement__payee"),
         help_text="Only instalments with something outstanding, in the approved schedule in force, are listed.",
     )
     paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
@@ -143,7 +144,7 @@ class PaymentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        offered = Instalment.objects.payable().select_related("settlement__payer", "settlement__payee")
+        offered = Instalment.objects.payable().unpaid().select_related("settlement__payer", "settlement__payee")
         field = self.fields["instalment"]
         field.widget.choices = OfferedInstalments(field, offered.order_by("due_on", "settlement", "number", "pk"))
 
@@ -152,7 +153,7 @@ class PaymentForm(forms.Form):
         pk = self["instalment"].value()
         if not str(pk or "").isdigit():
             return None
-        chosen = Instalment.objects.current().filter(pk=pk).with_balances().select_related("settlement__payer")
+        chosen = Instalment.objects.payable().filter(pk=pk).with_balances().select_related("settlement__payer")
         return chosen.select_related("settlement__payee").first()
 
 

@@ -23,7 +23,7 @@ AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 def demo():
     """The demo's records as of today: the second settlement has instalments still to pay."""
     load_demo(dating.london_today())
-    return Instalment.objects.payable().order_by("due_on").first().settlement
+    return Instalment.objects.payable().unpaid().order_by("due_on").first().settlement
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_a_settlement_is_opened_from_the_dashboard_and_read_whole(officer, live_
 
 def test_a_payment_is_recorded_from_its_row(officer, live_server, demo):
     page = officer
-    instalment = Instalment.objects.payable().filter(settlement=demo).order_by("due_on").first()
+    instalment = Instalment.objects.payable().unpaid().filter(settlement=demo).order_by("due_on").first()
     before = expected_totals(demo)
     page.goto(f"{live_server.url}/settlements/{demo.pk}/")
     page.get_by_role("link", name=f"Record payment against instalment {instalment.number}").click()

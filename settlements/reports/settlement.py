@@ -224,8 +224,9 @@ def settlement_picture(pk: int, as_of: date) -> SettlementPicture:
 
 
 def payable(instalments) -> set[int]:
-    """Of the rows shown, those a payment may be recorded against now (see InstalmentQuerySet.payable)."""
-    return set(Instalment.objects.payable().filter(pk__in=[i.pk for i in instalments]).values_list("pk", flat=True))
+    """Of the rows shown, those a payment may still be recorded against (payable, with something outstanding)."""
+    rows = Instalment.objects.payable().unpaid().filter(pk__in=[i.pk for i in instalments])
+    return set(rows.values_list("pk", flat=True))
 
 
 @dataclass(frozen=True)
