@@ -15,7 +15,8 @@ def record_payment_link(instalment) -> str:
         return ""
     url = f"{reverse('admin:settlements_payment_add')}?instalment={instalment.pk}"
     return format_html(
-        '<a href="{}">Record payment<span class="visually-hidden"> against instalment {}</span></a>',
+        # Named in full for a screen reader: a hidden span would stick out of the list's scrolling box.
+        '<a href="{}" aria-label="Record payment against instalment {}">Record payment</a>',
         url,
         instalment.number,
     )
@@ -36,7 +37,7 @@ class SettlementPageLinkMixin:
     @admin.display(description="whole picture")
     def whole_picture(self, obj):
         return format_html(
-            '<a href="{}">View<span class="visually-hidden"> the settlement {}</span></a>',
+            '<a href="{}" aria-label="View the whole picture of {}">View</a>',
             reverse("settlement", args=[obj.pk]),
             obj,
         )

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from settlements import exports
 from settlements.dates import uk
-from settlements.filters import AsOfForm
+from settlements.filters import SettlementAsAtForm
 from settlements.models import Settlement
 from settlements.reports.settlement import allowed_actions, settlement_picture
 from settlements.reports.years import year_status
@@ -22,7 +22,7 @@ def settlement(request, pk: int):
     data = request.GET.copy()
     if not data.get("as_of"):
         data["as_of"] = uk(timezone.localdate())  # the box shows the date the page is as at
-    form = AsOfForm(data)
+    form = SettlementAsAtForm(data)
     if not form.is_valid():
         if request.GET.get("format") == "xlsx":
             return refused(form)
