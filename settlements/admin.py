@@ -161,6 +161,8 @@ class InstalmentInlineFormSet(NamedInlineFormSet):
                 dating.check_record(form.instance, action="deleted")
 
     def _counts(self, form) -> bool:
+        if form.instance.is_replaced():
+            return False
         if self.can_delete and self._should_delete_form(form):
             return False
         if form.instance.pk is None and not form.has_changed():
@@ -169,21 +171,29 @@ class InstalmentInlineFormSet(NamedInlineFormSet):
 
 
 class InstalmentInline(NamedTabularInline):
-    """Editable while the schedule has no payments and no revisions; after that it changes by revision."""
+    """Editable while the schedule has no payments and no revisions; after that it changes by revision.
+
+    Every instalment shows, what a revision replaced too, with its status today or what the revision made of it.
+    """
 
     model = models.Instalment
     formset = InstalmentInlineFormSet
     extra = 0
-    fields = ["number", "due_on", "financial_year", "amount", "funding_source", "reserve_name", "notes"]
-    readonly_fields = ["financial_year"]
+    fields = ["number", "due_on", "financial_year", "amount", "funding_source", "reserve_name", "notes", "status"]
+    readonly_fields = ["financial_year", "status"]
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).current()
+        instalments = super().get_queryset(request).with_status(timezone.localdate())
+        return instalments.select_related("superseded_by", "introduced_by")
 
     @admin.display(description="financial year")
     def financial_year(self, obj):
         return obj.financial_year if obj.due_on else ""
+
+    @admin.display(description="status today")
+    def status(self, obj):
+        return status_label(obj) if obj.pk else ""
 
     def _editable(self, obj) -> bool:
         return obj is None or obj.pk is None or (obj.is_draft() and not services.schedule_has_history(obj))
@@ -244,6 +254,10 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
     def get_queryset(self, request):
         return super().get_queryset(request).with_headline()
 
+    def get_changeform_initial_data(self, request):
+        # "Full and final" is a term the agreement states, so a new settlement does not assume it.
+        return {"full_and_final": False, **super().get_changeform_initial_data(request)}
+
     @admin.display(description="headline total (cash plus adjustments)", ordering="headline_pence")
     def headline_column(self, obj):
         return format_gbp(from_pence(obj.headline_pence))
@@ -275,7 +289,7 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
         return self._schedule_page(request, object_id, forms.RevisionForm, revision=True)
 
     def _schedule_page(self, request, object_id, form_class, *, revision: bool):
-        """Preview the instalments; save them only when Confirm is pressed on an unchanged preview."""
+        """Preview the instalments; save them only when "Save this schedule" is pressed on an unchanged preview."""
         settlement = self.get_object(request, unquote(object_id))
         if settlement is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -290,7 +304,9 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
                     self._confirm_schedule(request, settlement, form, revision=revision)
                     return redirect("admin:settlements_settlement_change", settlement.pk)
                 if "confirm" in request.POST:
-                    messages.warning(request, "The schedule differs from the preview: check it, then confirm.")
+                    messages.warning(
+                        request, "The schedule differs from the preview: check it, then press “Save this schedule”."
+                    )
             except ValidationError as error:
                 forms.add_service_error(form, error)
                 plan = None
@@ -352,6 +368,14 @@ class PaymentInline(NamedTabularInline):
         return False
 
 
+def status_label(instalment) -> str:
+    """Replaced (or proposed) by a revision, else the status today: a replaced instalment is never due."""
+    note = instalment.schedule_note()
+    if note:
+        return note
+    return models.Instalment.Status(instalment.status).label if getattr(instalment, "status", None) else "-"
+
+
 class InstalmentStatusMixin:
     """Balances and status as of today, computed in the database with the list's own query."""
 
@@ -368,7 +392,7 @@ class InstalmentStatusMixin:
 
     @admin.display(description="status today", ordering="status")
     def status(self, obj):
-        return models.Instalment.Status(obj.status).label if getattr(obj, "status", None) else "-"
+        return status_label(obj)
 
     @admin.display(description="financial year")
     def financial_year(self, obj):
@@ -376,14 +400,22 @@ class InstalmentStatusMixin:
 
 
 class InstalmentStatusFilter(admin.SimpleListFilter):
+    """The status today of the current schedule; what a revision replaced is a choice of its own."""
+
     title = "status today"
     parameter_name = "status"
+    REPLACED = "replaced"
 
     def lookups(self, request, model_admin):
-        return models.Instalment.Status.choices
+        return [*models.Instalment.Status.choices, (self.REPLACED, "Replaced by a revision")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(status=self.value()) if self.value() else queryset
+        if self.value() == self.REPLACED:
+            return queryset.replaced()
+        if not self.value():
+            return queryset
+        current = queryset.current().exclude(introduced_by__status=models.RequestStatus.PENDING)
+        return current.filter(status=self.value())
 
 
 @admin.register(models.Instalment)
@@ -409,7 +441,7 @@ class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin
     ]
     search_fields = ["settlement__alliance__name", "settlement__payer__name", "settlement__payee__name", "notes"]
     date_hierarchy = "due_on"
-    list_select_related = ["settlement__payer", "settlement__payee"]
+    list_select_related = ["settlement__payer", "settlement__payee", "superseded_by", "introduced_by"]
     # A filtered list would otherwise count every instalment as well as the matching ones ("N of M").
     show_full_result_count = False
     readonly_fields = ["financial_year", "paid", "outstanding", "status", "introduced_by", "superseded_by"]
@@ -423,6 +455,12 @@ class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        key = unquote(object_id)
+        payable = key.isdigit() and models.Instalment.objects.payable().filter(pk=key).exists()
+        context = {**(extra_context or {}), "can_record_payment": payable}
+        return super().change_view(request, object_id, form_url, context)
 
 
 @admin.register(models.Payment)

@@ -114,8 +114,9 @@ class RevisionForm(ScheduleTermsForm):
 
 
 class PaymentForm(forms.Form):
+    # Only what can be paid: an approved settlement's current schedule, never a replaced or proposed instalment.
     instalment = forms.ModelChoiceField(
-        queryset=Instalment.objects.current().select_related("settlement__payer", "settlement__payee")
+        queryset=Instalment.objects.payable().select_related("settlement__payer", "settlement__payee")
     )
     paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
     amount = AmountField(widget=forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))

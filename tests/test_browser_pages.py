@@ -225,4 +225,38 @@ def test_a_settlement_with_an_adjustment_and_a_schedule_is_entered_by_keyboard_a
 
     instalments = list(settlement.instalments.order_by("number"))
     assert [i.amount for i in instalments] == [gbp("333333.34"), gbp("333333.34"), gbp("333333.33")]
-    assert [i.due_on for i in instalments] == [date(2026, 4, 30), date(2026, 10, 30), date(2027, 4, 30)]
+    assert [i.due_on for i in instalments] == [date(2026, 4, 30), date(2026, 10, 31), date(2027, 4, 30)]
+
+
+def test_a_month_end_schedule_is_previewed_and_saved_showing_only_the_chosen_methods_fields(
+    officer, live_server, records
+):
+    page = officer
+    page.goto(f"{live_server.url}/admin/settlements/settlement/{records['draft']}/generate-schedule/")
+    assert page.locator("#id_count").is_visible()
+    assert page.locator("#id_lines").is_hidden()
+    page.get_by_label("Amounts by date or financial year").check()
+    assert page.locator("#id_count").is_hidden()
+    assert page.locator("#id_first_due_on").is_hidden()
+    assert page.locator("#id_lines").is_visible()
+    page.get_by_label("Equal instalments at a regular interval").check()
+    page.get_by_label("Number of instalments").fill("3")
+    page.get_by_label("Every (months)").fill("6")
+    page.get_by_label("First due on").fill("30/09/2024")
+    page.get_by_role("button", name="Preview schedule").click()
+    rows = page.locator("#preview tbody tr")
+    assert [rows.nth(n).locator("td").nth(1).inner_text() for n in range(3)] == [
+        "30/09/2024",
+        "31/03/2025",
+        "30/09/2025",
+    ]
+    assert page.locator("#preview tfoot").inner_text().endswith("£900.00")
+    assert models.Instalment.objects.filter(settlement=records["draft"], due_on=date(2025, 3, 31)).count() == 0
+    page.get_by_role("button", name="Save this schedule").click()
+    page.wait_for_url(f"**/settlement/{records['draft']}/change/")
+    saved = models.Instalment.objects.filter(settlement=records["draft"]).order_by("number")
+    assert [(i.due_on, i.amount) for i in saved] == [
+        (date(2024, 9, 30), gbp("300.00")),
+        (date(2025, 3, 31), gbp("300.00")),
+        (date(2025, 9, 30), gbp("300.00")),
+    ]

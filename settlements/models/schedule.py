@@ -146,6 +146,18 @@ class InstalmentQuerySet(models.QuerySet):
         """
         return self.filter(superseded_by__isnull=True)
 
+    def replaced(self):
+        """Instalments a revision replaced (or, rejected, withdrew): shown as such, never due, never paid."""
+        return self.filter(superseded_by__isnull=False)
+
+    def payable(self):
+        """Where a payment may go: an approved settlement's current schedule, less what a pending or rejected
+        revision introduced. The payment service also checks the schedule in force on the day paid."""
+        return self.current().filter(
+            Q(introduced_by__isnull=True) | Q(introduced_by__status=RequestStatus.APPROVED),
+            settlement__status=Settlement.Status.APPROVED,
+        )
+
     def in_force(self, as_of: date, *, include_pending: bool = False):
         """The schedules as they stood on `as_of`: the one home of what counts in a figure as at a date.
 
@@ -417,6 +429,24 @@ class Instalment(models.Model):
     @property
     def financial_year(self) -> FinancialYear:
         return FinancialYear.for_date(self.due_on)
+
+    def is_replaced(self) -> bool:
+        return self.superseded_by_id is not None
+
+    def schedule_note(self) -> str:
+        """What a revision made of this instalment ("Replaced by revision 2"), or "" when it is simply due.
+
+        Reads `superseded_by` and `introduced_by`: select them with the instalments when listing many.
+        """
+        replacing, introducing = self.superseded_by, self.introduced_by
+        if replacing is not None and replacing.pk == self.introduced_by_id:
+            return f"Withdrawn: revision {replacing.sequence} was rejected"
+        if replacing is not None:
+            awaiting = ", awaiting approval" if replacing.is_pending() else ""
+            return f"Replaced by revision {replacing.sequence}{awaiting}"
+        if introducing is not None and introducing.is_pending():
+            return f"Proposed by revision {introducing.sequence}, awaiting approval"
+        return ""
 
     @staticmethod
     def check_due_on(due_on: date, agreed_on: date) -> None:
