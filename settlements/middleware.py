@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from settlements import triggers
 
-# Every closed-year trigger's message contains this (migrations 0004 and 0010).
+# Every closed-year trigger's message contains this (migrations 0004 and 0011).
 CLOSED_YEAR_REFUSAL = "in a closed financial year cannot be added, changed or removed"
 
 

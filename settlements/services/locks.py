@@ -6,7 +6,7 @@ transaction.atomic, in this order, and take no other row lock on these tables fi
 Before any row, on PostgreSQL: the financial years the write is dated in, shared (hold_years). Closing or
 reopening a year takes its year exclusively (lock_year) and no row of these tables, so a close waits for
 the writes in flight in its year and the writes after it see it. The closed-year triggers take the same
-shared lock themselves (migration 0010), so a path that skips hold_years is still serialised; taking it
+shared lock themselves (migration 0011), so a path that skips hold_years is still serialised; taking it
 first lets a service's own check see a closing committed meanwhile and refuse in words.
 """
 

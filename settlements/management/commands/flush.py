@@ -1,7 +1,7 @@
 """Django's flush, through the triggers' one way past them.
 
 A closed year makes the database refuse deletes of the rows dated in it, and a closing itself is never
-deleted (migrations 0004, 0008, 0010). On SQLite, which empties tables with DELETE, every one of those
+deleted (migrations 0004, 0008, 0011). On SQLite, which empties tables with DELETE, every one of those
 triggers is passed by settlements.triggers.bypass(); PostgreSQL empties them with TRUNCATE, which row
 triggers do not see. Test teardown goes through here.
 """

@@ -207,6 +207,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlements", "0009_instalment_paid_to_date")]
+    dependencies = [("settlements", "0010_documents")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
