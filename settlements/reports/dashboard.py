@@ -244,12 +244,13 @@ def hosted(as_of: date, force: Force | None) -> tuple[list[HostedService], list[
     return running, [service for service in running if service.ends_on <= soon], counts
 
 
-def stage_of(notice_status: str | None, settlement_count: int, balance: GroupTotal | None) -> str:
-    """The rule in the module docstring, for one alliance."""
-    if settlement_count:
-        if balance and balance.amount.amount > 0 and balance.outstanding.amount <= 0:
+def stage_of(notice_status: str | None, settled: int, amount_pence: int = 0, paid_pence: int = 0) -> str:
+    """The rule in the module docstring, for one alliance: its latest notice's status, whether (or how many times)
+    it is settled, and its schedules' amount and paid in pence."""
+    if settled:
+        if amount_pence > 0 and paid_pence >= amount_pence:
             return "closed"
-        if balance and balance.paid.amount > 0:
+        if paid_pence > 0:
             return "in_payment"
         return "settled"
     return NOTICE_STAGES.get(notice_status, "running")
@@ -275,9 +276,14 @@ def staged_alliances(
     sums = instalments_in_scope(as_of, include_pending=include_pending)
     if alliances.query.where:
         sums = sums.filter(settlement__alliance__in=alliances.values("pk"))
+    # Whole pence straight from the grouped rows: a Money per alliance cost more than the query at 6,500 alliances.
     balances = {
-        row["settlement__alliance"]: GroupTotal(from_pence(row["amount"]), from_pence(row["paid"]))
-        for row in sums.with_balances(paid_to).totals_by("settlement__alliance")
+        alliance: (amount, paid)
+        for alliance, amount, paid in sums.with_balances(paid_to)
+        .order_by()
+        .values("settlement__alliance")
+        .annotate(amount=SumPence("amount_pence"), paid=SumPence("paid_pence"))
+        .values_list("settlement__alliance", "amount", "paid")
     }
     latest_notice = TerminationNotice.objects.filter(alliance=OuterRef("pk"), served_on__lte=as_of).order_by(
         "-served_on", "-pk"
@@ -292,7 +298,7 @@ def staged_alliances(
         .order_by("-starts_on", "name")
         .values_list("pk", "name", "notice_status", "settled")
     )
-    return [(pk, name, stage_of(notice, settled, balances.get(pk))) for pk, name, notice, settled in rows]
+    return [(pk, name, stage_of(notice, settled, *balances.get(pk, (0, 0)))) for pk, name, notice, settled in rows]
 
 
 def alliance_stages(
