@@ -14,6 +14,7 @@ from djmoney.money import Money
 from . import dating, forms, models, services
 from .admin_access import NamedInlineFormSet, NamedTabularInline
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
+from .admin_documents import DocumentListInline, document_inlines
 from .admin_history import AuditedAdmin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .admin_years import ParentYearLockInlineMixin, YearLockMixin
@@ -121,7 +122,7 @@ class AllianceAdmin(AuditedAdmin):
     date_hierarchy = "starts_on"
     # Tick boxes rather than the two-list chooser, whose search icons carry names axe rejects.
     formfield_overrides = {ManyToManyField: {"widget": CheckboxSelectMultiple}}
-    inlines = [TerminationNoticeInline, HostedServiceInline]
+    inlines = [TerminationNoticeInline, HostedServiceInline, *document_inlines("alliance")]
     value_column = money_column("value", "value")
 
 
@@ -132,6 +133,7 @@ class TerminationNoticeAdmin(AuditedAdmin):
     search_fields = ["alliance__name", "served_by__name", "notes"]
     date_hierarchy = "served_on"
     list_select_related = ["alliance", "served_by"]
+    inlines = document_inlines("notice")
 
 
 class SettlementAdjustmentInline(ParentYearLockInlineMixin, NamedTabularInline):
@@ -242,7 +244,7 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
     readonly_fields = ["headline_total", "entered_by", "approved_by", "approved_at"]
-    inlines = [SettlementAdjustmentInline, InstalmentInline]
+    inlines = [SettlementAdjustmentInline, InstalmentInline, *document_inlines("settlement")]
     fieldsets = [
         (None, {"fields": ["alliance", "termination_notice", "payer", "payee", "agreed_on", "status"]}),
         ("Amounts", {"fields": ["cash_amount", "headline_total", "requested_amount", "recommended_amount"]}),
@@ -474,6 +476,8 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     list_select_related = ["instalment__settlement__payer", "instalment__settlement__payee", "recorded_by"]
     readonly_fields = ["kind", "reverses", "recorded_by", "recorded_at"]
     actions = ["reverse_selected"]
+    # A payment is kept as recorded, so its page only lists its papers: they are uploaded from the documents page.
+    inlines = [type("PaymentDocumentListInline", (DocumentListInline,), {"fk_name": "payment"})]
     amount_column = money_column("amount", "amount")
 
     def get_urls(self):
@@ -550,6 +554,7 @@ class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, YearLockMixin, Audite
     date_hierarchy = "revised_on"
     list_select_related = ["settlement__payer", "settlement__payee", "created_by", "approved_by"]
     readonly_fields = ["settlement", "sequence", "revised_on", "created_by", "created_at", "approved_by", "approved_at"]
+    inlines = document_inlines("revision")
 
     def has_add_permission(self, request):
         # A revision replaces instalments, so it is made with "Revise schedule" on its settlement's page.

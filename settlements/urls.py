@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, dashboard, reports
+from .views import audit, dashboard, documents, reports
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("reports/year-end/", reports.year_end, name="year_end"),
     path("reports/hosted-services/", reports.hosted_services, name="hosted_services"),
     path("audit/recent-changes/", audit.recent_changes, name="recent_changes"),
+    path("documents/<int:pk>/download/", documents.download, name="document_download"),
 ]

@@ -170,6 +170,11 @@ def change_form_data(settlement, instalments, **overrides):
         "adjustments-INITIAL_FORMS": "0",
         "instalments-TOTAL_FORMS": str(len(instalments)),
         "instalments-INITIAL_FORMS": str(len(instalments)),
+        # The documents listed and the rows to upload more: none.
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        "documents-2-TOTAL_FORMS": "0",
+        "documents-2-INITIAL_FORMS": "0",
     }
     for n, instalment in enumerate(instalments):
         prefix = f"instalments-{n}-"

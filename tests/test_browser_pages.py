@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
@@ -18,6 +19,7 @@ from settlements.demo import load_demo
 from settlements.fiscal import FinancialYear
 from settlements.money import gbp
 from settlements.services import close_financial_year
+from settlements.services.documents import add_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +67,10 @@ PAGES = [
     ("closed financial year", "/admin/settlements/yearclosing/{closing}/change/"),
     ("close a financial year", "/admin/settlements/yearclosing/close/"),
     ("reopen a financial year", "/admin/settlements/yearclosing/{closing}/reopen/"),
+    ("documents", "/admin/settlements/document/"),
+    ("upload a document", "/admin/settlements/document/add/"),
+    ("document", "/admin/settlements/document/{document}/change/"),
+    ("document downloads", "/admin/settlements/documentdownload/"),
 ]
 
 
@@ -81,6 +87,15 @@ def records(django_user_model) -> dict:
     officer = django_user_model.objects.create_superuser("officer", "officer@example.police.uk", "a-long-pass-word")
     closing = close_financial_year(financial_year=FinancialYear(2015), closed_by=officer, note="Accounts signed")
     paid = models.Payment.objects.filter(kind=models.Payment.Kind.PAYMENT, instalment__settlement=seed).first()
+    document = add_document(
+        record=seed,
+        file=SimpleUploadedFile("settlement-agreement.pdf", b"%PDF-1.7\n%%EOF\n"),
+        kind="agreement",
+        dated_on=date(2020, 3, 30),
+        description="Signed settlement agreement",
+        uploaded_by=officer,
+    )
+    models.DocumentDownload.objects.create(document=document, downloaded_by=officer)
     return {
         "settlement": seed.pk,
         "draft": draft.pk,
@@ -93,6 +108,7 @@ def records(django_user_model) -> dict:
         "alliance": seed.alliance_id,
         "hosted": models.HostedService.objects.first().pk,
         "closing": closing.pk,
+        "document": document.pk,
     }
 
 

@@ -154,6 +154,7 @@ PROTECTED = {
     "settlements_settlement": {"locked", "no_delete"},
     "settlements_schedulerevision": {"locked", "no_delete"},
     "settlements_settlementadjustment": {"locked", "no_delete"},
+    "settlements_document": {"no_update", "no_delete"},
 }
 
 
