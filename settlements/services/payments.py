@@ -118,6 +118,7 @@ def record_payment(
     paid_on = clean_date(paid_on, "paid_on")
     dating.refuse_future(paid_on, field="paid_on", what="A payment", today=today)
     with transaction.atomic():
+        locks.hold_years(paid_on)
         locked = _lock(instalment)
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
         if existing := _existing_or_refuse(reference, **expected):
@@ -164,6 +165,7 @@ def reverse_payment(
     if not reason:
         raise ValidationError({"reason": "Give the reason for the reversal."})
     with transaction.atomic():
+        locks.hold_years(reversed_on, *([payment.paid_on] if payment else []))
         locked = _lock(payment.instalment if payment else None)
         (original,) = [p for p in locks.lock_payments([locked]) if p.pk == payment.pk]
         expected = {"kind": Payment.Kind.REVERSAL, "reverses_id": original.pk, "paid_on": reversed_on, "reason": reason}

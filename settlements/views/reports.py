@@ -48,7 +48,7 @@ def instalments_due(request):
     if form.wants() == "csv":
         return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
-        scope = [*filters.describe(), year_status(filters.as_of).row]
+        scope = [*filters.describe(), year_status(filters.as_of, filters.include_pending).row]
         return exports.instalments_due_xlsx(due_report(filters, every_row=True), scope, filename)
     rows = due_report(filters)
     count, totals = rows.count_and_totals(filters.as_of)
@@ -85,7 +85,8 @@ def year_end(request):
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
-        return exports.year_end_xlsx(position, [*scope, year_status(position.as_at).row], filename)
+        status = year_status(position.as_at, include_pending)
+        return exports.year_end_xlsx(position, [*scope, status.row], filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
