@@ -6,6 +6,7 @@ share one live server, one set of demo records and one signed-in browser context
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -32,6 +33,7 @@ PAGES = [
     ("dashboard", "/"),
     ("dashboard for one force", "/?force=Warwickshire"),
     ("instalments due", "/reports/instalments-due/"),
+    ("instalments due, searched and sorted", "/reports/instalments-due/?q=Warwickshire&sort=-amount&include_paid=on"),
     ("instalments due, bad filters", "/reports/instalments-due/?fy=2020/22&from=2020-02-31&payer=Atlantis&status=late"),
     ("year end", "/reports/year-end/?fy=2020/21"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
@@ -280,3 +282,42 @@ def test_a_month_end_schedule_is_previewed_and_saved_showing_only_the_chosen_met
         (date(2025, 3, 31), gbp("300.00")),
         (date(2025, 9, 30), gbp("300.00")),
     ]
+
+
+def amounts_in_column(page, column: int) -> list[Decimal]:
+    cells = page.locator(f"table tbody tr td:nth-child({column})").all_inner_texts()
+    return [Decimal(text.replace("£", "").replace(",", "")) for text in cells]
+
+
+def test_the_due_report_is_searched_and_sorted_by_its_column_headings(officer, live_server, records):
+    page = officer
+    page.goto(f"{live_server.url}/reports/instalments-due/")
+    page.get_by_label("Search").fill("northshire")
+    page.get_by_label("Include paid instalments").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/reports/instalments-due/?*")
+    alliances = page.locator("table tbody tr td:nth-child(5)").all_inner_texts()
+    expected = models.Instalment.objects.in_force(TODAY).filter(settlement__alliance__name__icontains="northshire")
+    assert len(alliances) == expected.count() > 1
+    assert all("Northshire" in name for name in alliances)
+
+    page.get_by_role("link", name="Amount").click()
+    page.wait_for_url("**sort=amount**")
+    assert page.locator("th[aria-sort]").inner_text().startswith("Amount")
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
+    assert page.get_by_label("Search").input_value() == "northshire"
+    ascending = amounts_in_column(page, 7)
+    assert ascending == sorted(ascending)
+
+    page.get_by_role("link", name="Amount").click()
+    page.wait_for_url("**sort=-amount**")
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+    assert amounts_in_column(page, 7) == sorted(ascending, reverse=True)
+
+    page.get_by_label("Include paid instalments").uncheck()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/reports/instalments-due/?*")
+    assert "sort=-amount" in page.url
+    statuses = page.locator("table tbody tr td:nth-child(10)").all_inner_texts()
+    assert statuses and "Paid" not in statuses
+    assert serious_failures(page) == []
