@@ -175,10 +175,34 @@ FORMAT_MODULE_PATH = ["alliance.formats"]
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded documents live in their own folder, outside the static files and never served from a public URL
+# (there is no MEDIA_URL route): the download view checks who asks, then streams the file as an attachment.
+# docs/production.md shows the same storage on S3 through django-storages.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "documents")
+DOCUMENT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}}
+if os.environ.get("DOCUMENT_BUCKET"):
+    # S3 through django-storages (installed separately); boto3 reads the credentials and region from AWS_* variables.
+    DOCUMENT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DOCUMENT_BUCKET"],
+            "location": "documents",
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": DOCUMENT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+try:
+    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES") or 25 * 1024 * 1024)
+except ValueError as error:
+    raise ImproperlyConfigured(
+        "DOCUMENT_MAX_BYTES is the largest document accepted, in bytes, e.g. 26214400."
+    ) from error
 
 CURRENCIES = ("GBP",)
 DEFAULT_CURRENCY = "GBP"

@@ -14,7 +14,9 @@ from djmoney.money import Money
 from . import dating, forms, models, services
 from .admin_access import NamedInlineFormSet, NamedTabularInline
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
+from .admin_documents import DocumentListInline, document_inlines
 from .admin_history import AuditedAdmin
+from .admin_links import RecordPaymentColumnMixin, RecordPaymentInlineMixin, SettlementPageLinkMixin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .admin_years import ParentYearLockInlineMixin, YearLockMixin
 from .fiscal import FinancialYear
@@ -121,7 +123,7 @@ class AllianceAdmin(AuditedAdmin):
     date_hierarchy = "starts_on"
     # Tick boxes rather than the two-list chooser, whose search icons carry names axe rejects.
     formfield_overrides = {ManyToManyField: {"widget": CheckboxSelectMultiple}}
-    inlines = [TerminationNoticeInline, HostedServiceInline]
+    inlines = [TerminationNoticeInline, HostedServiceInline, *document_inlines("alliance")]
     value_column = money_column("value", "value")
 
 
@@ -132,6 +134,7 @@ class TerminationNoticeAdmin(AuditedAdmin):
     search_fields = ["alliance__name", "served_by__name", "notes"]
     date_hierarchy = "served_on"
     list_select_related = ["alliance", "served_by"]
+    inlines = document_inlines("notice")
 
 
 class SettlementAdjustmentInline(ParentYearLockInlineMixin, NamedTabularInline):
@@ -170,7 +173,7 @@ class InstalmentInlineFormSet(NamedInlineFormSet):
         return isinstance(form.instance.amount, Money)
 
 
-class InstalmentInline(NamedTabularInline):
+class InstalmentInline(RecordPaymentInlineMixin, NamedTabularInline):
     """Editable while the schedule has no payments and no revisions; after that it changes by revision.
 
     Every instalment shows, what a revision replaced too, with its status today or what the revision made of it.
@@ -234,7 +237,9 @@ def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
 
 
 @admin.register(models.Settlement)
-class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin):
+class SettlementAdmin(
+    SettlementPageLinkMixin, SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin
+):
     change_form_template = "admin/settlements/settlement/change_form.html"
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = [ApprovalFilter, "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
@@ -242,7 +247,7 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
     readonly_fields = ["headline_total", "entered_by", "approved_by", "approved_at"]
-    inlines = [SettlementAdjustmentInline, InstalmentInline]
+    inlines = [SettlementAdjustmentInline, InstalmentInline, *document_inlines("settlement")]
     fieldsets = [
         (None, {"fields": ["alliance", "termination_notice", "payer", "payee", "agreed_on", "status"]}),
         ("Amounts", {"fields": ["cash_amount", "headline_total", "requested_amount", "recommended_amount"]}),
@@ -253,6 +258,10 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_headline()
+
+    def get_changeform_initial_data(self, request):
+        # "Full and final" is a term the agreement states, so a new settlement does not assume it.
+        return {"full_and_final": False, **super().get_changeform_initial_data(request)}
 
     @admin.display(description="headline total (cash plus adjustments)", ordering="headline_pence")
     def headline_column(self, obj):
@@ -285,7 +294,7 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
         return self._schedule_page(request, object_id, forms.RevisionForm, revision=True)
 
     def _schedule_page(self, request, object_id, form_class, *, revision: bool):
-        """Preview the instalments; save them only when Confirm is pressed on an unchanged preview."""
+        """Preview the instalments; save them only when "Save this schedule" is pressed on an unchanged preview."""
         settlement = self.get_object(request, unquote(object_id))
         if settlement is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -300,7 +309,9 @@ class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMix
                     self._confirm_schedule(request, settlement, form, revision=revision)
                     return redirect("admin:settlements_settlement_change", settlement.pk)
                 if "confirm" in request.POST:
-                    messages.warning(request, "The schedule differs from the preview: check it, then confirm.")
+                    messages.warning(
+                        request, "The schedule differs from the preview: check it, then press “Save this schedule”."
+                    )
             except ValidationError as error:
                 forms.add_service_error(form, error)
                 plan = None
@@ -413,7 +424,9 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Instalment)
-class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
+class InstalmentAdmin(
+    RecordPaymentColumnMixin, YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin
+):
     form = forms.InstalmentAdminForm
     list_display = [
         "number",
@@ -457,6 +470,17 @@ class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin
         return super().change_view(request, object_id, form_url, context)
 
 
+def payment_recorded_message(payment: models.Payment, created: bool) -> str:
+    """What the person is told after Record payment: a repeated reference recorded nothing new."""
+    if created:
+        return f"Payment {payment} of {format_gbp(payment.amount)} recorded."
+    by = payment.recorded_by.get_username() if payment.recorded_by else "an unrecorded user"
+    return (
+        f"Payment {payment} of {format_gbp(payment.amount)}, paid on {payment.paid_on:%d/%m/%Y}, was already "
+        f"recorded on {timezone.localtime(payment.recorded_at):%d/%m/%Y} by {by}; nothing new was recorded."
+    )
+
+
 @admin.register(models.Payment)
 class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     """Payments are recorded and reversed through the payment services; never edited or deleted."""
@@ -468,6 +492,8 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     list_select_related = ["instalment__settlement__payer", "instalment__settlement__payee", "recorded_by"]
     readonly_fields = ["kind", "reverses", "recorded_by", "recorded_at"]
     actions = ["reverse_selected"]
+    # A payment is kept as recorded, so its page only lists its papers: they are uploaded from the documents page.
+    inlines = [type("PaymentDocumentListInline", (DocumentListInline,), {"fk_name": "payment"})]
     amount_column = money_column("amount", "amount")
 
     def get_urls(self):
@@ -499,13 +525,14 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
         form = forms.PaymentForm(request.POST or None, initial={"instalment": request.GET.get("instalment")})
         if form.is_bound and form.is_valid():
             try:
-                payment = services.record_payment(recorded_by=request.user, **form.cleaned_data)
+                payment, created = services.record_payment_once(recorded_by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 forms.add_service_error(form, error)
             else:
-                self.message_user(request, f"Payment {payment} of {format_gbp(payment.amount)} recorded.")
+                level = messages.SUCCESS if created else messages.WARNING
+                self.message_user(request, payment_recorded_message(payment, created), level)
                 return redirect("admin:settlements_instalment_change", payment.instalment_id)
-        return self._payment_page(request, form, "Record a payment")
+        return self._payment_page(request, form, "Record a payment", instalment=form.chosen_instalment())
 
     def reverse_view(self, request, object_id):
         payment = self.get_object(request, unquote(object_id))
@@ -524,7 +551,7 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
                 return redirect("admin:settlements_instalment_change", payment.instalment_id)
         return self._payment_page(request, form, f"Reverse payment {payment}", payment=payment)
 
-    def _payment_page(self, request, form, title, payment=None):
+    def _payment_page(self, request, form, title, payment=None, instalment=None):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -532,6 +559,7 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
             "form": form,
             "payment": payment,
             "payment_amount": format_gbp(payment.amount) if payment else "",
+            "instalment": instalment,
         }
         return TemplateResponse(request, "admin/settlements/payment/payment_form.html", context)
 
@@ -544,6 +572,7 @@ class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, YearLockMixin, Audite
     date_hierarchy = "revised_on"
     list_select_related = ["settlement__payer", "settlement__payee", "created_by", "approved_by"]
     readonly_fields = ["settlement", "sequence", "revised_on", "created_by", "created_at", "approved_by", "approved_at"]
+    inlines = document_inlines("revision")
 
     def has_add_permission(self, request):
         # A revision replaces instalments, so it is made with "Revise schedule" on its settlement's page.

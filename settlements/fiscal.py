@@ -83,6 +83,23 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, _days_in_month(year, month)))
 
 
+def is_month_end(day: date) -> bool:
+    """Whether `day` is the last day of its month (30 September, 28 or 29 February, 31 March)."""
+    return day.day == _days_in_month(day.year, day.month)
+
+
+def step_months(first: date, months: int) -> date:
+    """`months` after `first` on month-end terms: from a month's last day, the last day of each later month.
+
+    30/09/2024 + 6 months is 31/03/2025, not 30/03/2025; any other day keeps its day of the month, held to the
+    month's last day (add_months).
+    """
+    later = add_months(first, months)
+    if is_month_end(first):
+        return later.replace(day=_days_in_month(later.year, later.month))
+    return later
+
+
 def _days_in_month(year: int, month: int) -> int:
     if month == 12:
         return 31

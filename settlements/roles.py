@@ -22,6 +22,7 @@ DOMAIN_MODELS = (
     "schedulerevision",
     "instalment",
     "payment",
+    "document",
 )
 # Everyone sees which years are closed; only approvers close and reopen them.
 VIEW_ALL = (*(f"view_{model}" for model in DOMAIN_MODELS), "view_yearclosing")
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS = {
         APPROVE_SETTLEMENT,
         APPROVE_SCHEDULE_REVISION,
         VIEW_AUDIT,
+        "view_documentdownload",
         CLOSE_FINANCIAL_YEAR,
     ),
 }

@@ -7,9 +7,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from settlements import roles
-from settlements.models import ScheduleRevision
+from settlements.models import DocumentDownload, ScheduleRevision
+from settlements.services import documents
 from tests import factories
 
 PASSWORD = "correct-horse-battery-staple"
@@ -37,7 +39,16 @@ def one_of_each_record() -> dict:
     revision = ScheduleRevision.objects.create(
         settlement=settlement, sequence=1, revised_on=date(2020, 9, 1), reason="Extended", decision_reference="Min 12"
     )
+    document = documents.add_document(
+        record=settlement,
+        file=SimpleUploadedFile("agreement.pdf", b"%PDF-1.7\n%%EOF\n"),
+        kind="agreement",
+        dated_on=date(2020, 3, 30),
+        uploaded_by=User.objects.get_or_create(username="uploader", is_superuser=True)[0],
+    )
     return {
+        "document": document,
+        "documentdownload": DocumentDownload.objects.create(document=document, downloaded_by=document.uploaded_by),
         "force": settlement.payer,
         "alliance": settlement.alliance,
         "terminationnotice": factories.TerminationNoticeFactory(alliance=settlement.alliance),

@@ -45,12 +45,15 @@ def every_url_pattern(resolver=None, prefix="", namespace=""):
 def example_path(regex: str, records: dict) -> str:
     """A concrete path for a pattern, with each parameter filled from existing records."""
     model = next((name for name in records if f"settlements/{name}/" in regex), "settlement")
+    history = getattr(records[model], "history", None)  # a download log entry has no history of its own
+    history_id = history.first().history_id if history is not None else 1
     values = {
         "app_label": "settlements",
         "object_id": records[model].pk,
         "content_type_id": ContentType.objects.get_for_model(records[model]).pk,
-        "version_id": records[model].history.first().history_id,
-        "history_id": records[model].history.first().history_id,
+        "version_id": history_id,
+        "history_id": history_id,
+        "pk": records["document"].pk,
         "uidb64": "MQ",
         "token": "set-password",
         "url": "nowhere/",
@@ -122,7 +125,8 @@ def matrix(records):
     rows = []
     for model in ADMIN_MODELS:
         obj = records[model]
-        change_allowed = set() if model == "payment" else EDITORS  # a recorded payment never changes
+        # A recorded payment never changes, nor a document's file (a new version is uploaded instead).
+        change_allowed = set() if model in ("payment", "document") else EDITORS
         rows += [
             (admin_url(model, "changelist"), "get", VIEWERS),
             (admin_url(model, "changelist"), "post", VIEWERS),

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -39,7 +40,7 @@ def test_generate_previews_every_instalment_and_the_total_before_saving(admin_cl
     page = admin_client.post(generate_url(settlement), {**EVEN, "preview": "Preview"})
     html = page.content.decode()
     assert page.status_code == 200
-    for due, year in [("30/04/2020", "2020/21"), ("30/10/2020", "2020/21"), ("30/04/2021", "2021/22")]:
+    for due, year in [("30/04/2020", "2020/21"), ("31/10/2020", "2020/21"), ("30/04/2021", "2021/22")]:
         assert f"<td>{due}</td><td>{year}</td>" in html
     assert html.count("£3,500,000.00") == 3
     assert "<strong>£10,500,000.00</strong></td></tr></tfoot>" in html
@@ -53,7 +54,7 @@ def test_confirm_saves_the_previewed_schedule(admin_client, settlement):
     assert page.status_code == 302
     assert [(i.due_on, str(i.amount.amount)) for i in settlement.instalments.order_by("number")] == [
         (date(2020, 4, 30), "3500000.00"),
-        (date(2020, 10, 30), "3500000.00"),
+        (date(2020, 10, 31), "3500000.00"),
         (date(2021, 4, 30), "3500000.00"),
     ]
 
@@ -169,6 +170,11 @@ def change_form_data(settlement, instalments, **overrides):
         "adjustments-INITIAL_FORMS": "0",
         "instalments-TOTAL_FORMS": str(len(instalments)),
         "instalments-INITIAL_FORMS": str(len(instalments)),
+        # The documents listed and the rows to upload more: none.
+        "documents-TOTAL_FORMS": "0",
+        "documents-INITIAL_FORMS": "0",
+        "documents-2-TOTAL_FORMS": "0",
+        "documents-2-INITIAL_FORMS": "0",
     }
     for n, instalment in enumerate(instalments):
         prefix = f"instalments-{n}-"
@@ -331,3 +337,51 @@ def test_a_saved_instalment_keeps_its_amount_and_date_on_its_own_page(admin_clie
         date(2020, 4, 30),
         "general_reserve",
     )
+
+
+def test_the_buttons_say_what_they_do(admin_client, settlement):
+    empty = admin_client.get(generate_url(settlement)).content.decode()
+    assert 'value="Preview schedule"' in empty
+    assert "Save this schedule" not in empty
+    preview = admin_client.post(generate_url(settlement), {**EVEN, "preview": "Preview schedule"}).content.decode()
+    assert 'name="confirm" value="Save this schedule"' in preview
+    assert 'value="Preview"' not in preview and "CONFIRM" not in preview and 'value="Confirm"' not in preview
+
+
+def test_a_month_end_first_date_previews_and_saves_month_end_dates(admin_client, settlement):
+    terms = {**EVEN, "count": "3", "every_months": "6", "first_due_on": "30/09/2024"}
+    preview = admin_client.post(generate_url(settlement), {**terms, "preview": "Preview schedule"})
+    html = preview.content.decode()
+    for due, year in [("30/09/2024", "2024/25"), ("31/03/2025", "2024/25"), ("30/09/2025", "2025/26")]:
+        assert f"<td>{due}</td><td>{year}</td>" in html
+    assert "30/03/2025" not in html
+    saved = admin_client.post(generate_url(settlement), {**terms, "confirm": "1", "digest": preview.context["digest"]})
+    assert saved.status_code == 302
+    assert [i.due_on for i in settlement.instalments.order_by("number")] == [
+        date(2024, 9, 30),
+        date(2025, 3, 31),
+        date(2025, 9, 30),
+    ]
+
+
+def test_the_form_shows_the_chosen_methods_fields_only_with_css_alone(admin_client, settlement, settings):
+    html = admin_client.get(generate_url(settlement)).content.decode()
+    assert 'class="schedule-terms"' in html
+    assert "<script" not in html.split('class="schedule-terms"')[1].split("</form>")[0]
+    css = (settings.BASE_DIR / "static" / "css" / "admin.css").read_text()
+    assert '.schedule-terms:has(input[name="method"][value="explicit"]:checked)' in css
+    assert '.schedule-terms:has(input[name="method"][value="even"]:checked) .form-group:has(> [name="lines"])' in css
+
+
+def test_a_new_settlement_starts_with_full_and_final_unticked(admin_client):
+    page = admin_client.get(reverse("admin:settlements_settlement_add"))
+    field = page.context["adminform"].form["full_and_final"]
+    assert field.value() is False
+    [tag] = re.findall(r'<input[^>]*name="full_and_final"[^>]*>', page.content.decode())
+    assert "checked" not in tag
+
+
+def test_an_existing_settlement_keeps_its_full_and_final(admin_client):
+    settlement = DraftSettlementFactory(full_and_final=True)
+    page = admin_client.get(reverse("admin:settlements_settlement_change", args=[settlement.pk]))
+    assert page.context["adminform"].form["full_and_final"].value() is True

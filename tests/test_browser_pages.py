@@ -6,9 +6,11 @@ share one live server, one set of demo records and one signed-in browser context
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 
@@ -17,6 +19,7 @@ from settlements.demo import load_demo
 from settlements.fiscal import FinancialYear
 from settlements.money import gbp
 from settlements.services import close_financial_year
+from settlements.services.documents import add_document
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,10 +33,14 @@ PAGES = [
     ("dashboard", "/"),
     ("dashboard for one force", "/?force=Warwickshire"),
     ("instalments due", "/reports/instalments-due/"),
+    ("instalments due, searched and sorted", "/reports/instalments-due/?q=Warwickshire&sort=-amount&include_paid=on"),
     ("instalments due, bad filters", "/reports/instalments-due/?fy=2020/22&from=2020-02-31&payer=Atlantis&status=late"),
     ("year end", "/reports/year-end/?fy=2020/21"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
     ("recent changes", "/audit/recent-changes/"),
+    ("settlement page", "/settlements/{settlement}/?as_of=01/06/2021"),
+    ("settlement page with payments to record", "/settlements/{unpaid_settlement}/"),
+    ("settlement page, draft", "/settlements/{draft}/"),
     ("change password", "/accounts/password_change/"),
     ("admin home", "/admin/"),
     ("settlements", "/admin/settlements/settlement/"),
@@ -63,13 +70,17 @@ PAGES = [
     ("closed financial year", "/admin/settlements/yearclosing/{closing}/change/"),
     ("close a financial year", "/admin/settlements/yearclosing/close/"),
     ("reopen a financial year", "/admin/settlements/yearclosing/{closing}/reopen/"),
+    ("documents", "/admin/settlements/document/"),
+    ("upload a document", "/admin/settlements/document/add/"),
+    ("document", "/admin/settlements/document/{document}/change/"),
+    ("document downloads", "/admin/settlements/documentdownload/"),
 ]
 
 
 @pytest.fixture
 def records(django_user_model) -> dict:
     """The demo's records, a draft settlement with an editable schedule and an adjustment, and a superuser."""
-    seed, _ = load_demo(TODAY)
+    seed, fictional = load_demo(TODAY)
     draft = models.Settlement.objects.create(
         alliance=seed.alliance, payer=seed.payee, payee=seed.payer, agreed_on=date(2021, 2, 1), cash_amount=gbp("900")
     )
@@ -79,8 +90,18 @@ def records(django_user_model) -> dict:
     officer = django_user_model.objects.create_superuser("officer", "officer@example.police.uk", "a-long-pass-word")
     closing = close_financial_year(financial_year=FinancialYear(2015), closed_by=officer, note="Accounts signed")
     paid = models.Payment.objects.filter(kind=models.Payment.Kind.PAYMENT, instalment__settlement=seed).first()
+    document = add_document(
+        record=seed,
+        file=SimpleUploadedFile("settlement-agreement.pdf", b"%PDF-1.7\n%%EOF\n"),
+        kind="agreement",
+        dated_on=date(2020, 3, 30),
+        description="Signed settlement agreement",
+        uploaded_by=officer,
+    )
+    models.DocumentDownload.objects.create(document=document, downloaded_by=officer)
     return {
         "settlement": seed.pk,
+        "unpaid_settlement": fictional.pk,
         "draft": draft.pk,
         "adjustment": seed.adjustments.first().pk,
         "instalment": paid.instalment_id,
@@ -91,6 +112,7 @@ def records(django_user_model) -> dict:
         "alliance": seed.alliance_id,
         "hosted": models.HostedService.objects.first().pk,
         "closing": closing.pk,
+        "document": document.pk,
     }
 
 
@@ -225,4 +247,77 @@ def test_a_settlement_with_an_adjustment_and_a_schedule_is_entered_by_keyboard_a
 
     instalments = list(settlement.instalments.order_by("number"))
     assert [i.amount for i in instalments] == [gbp("333333.34"), gbp("333333.34"), gbp("333333.33")]
-    assert [i.due_on for i in instalments] == [date(2026, 4, 30), date(2026, 10, 30), date(2027, 4, 30)]
+    assert [i.due_on for i in instalments] == [date(2026, 4, 30), date(2026, 10, 31), date(2027, 4, 30)]
+
+
+def test_a_month_end_schedule_is_previewed_and_saved_showing_only_the_chosen_methods_fields(
+    officer, live_server, records
+):
+    page = officer
+    page.goto(f"{live_server.url}/admin/settlements/settlement/{records['draft']}/generate-schedule/")
+    assert page.locator("#id_count").is_visible()
+    assert page.locator("#id_lines").is_hidden()
+    page.get_by_label("Amounts by date or financial year").check()
+    assert page.locator("#id_count").is_hidden()
+    assert page.locator("#id_first_due_on").is_hidden()
+    assert page.locator("#id_lines").is_visible()
+    page.get_by_label("Equal instalments at a regular interval").check()
+    page.get_by_label("Number of instalments").fill("3")
+    page.get_by_label("Every (months)").fill("6")
+    page.get_by_label("First due on").fill("30/09/2024")
+    page.get_by_role("button", name="Preview schedule").click()
+    rows = page.locator("#preview tbody tr")
+    assert [rows.nth(n).locator("td").nth(1).inner_text() for n in range(3)] == [
+        "30/09/2024",
+        "31/03/2025",
+        "30/09/2025",
+    ]
+    assert page.locator("#preview tfoot").inner_text().endswith("£900.00")
+    assert models.Instalment.objects.filter(settlement=records["draft"], due_on=date(2025, 3, 31)).count() == 0
+    page.get_by_role("button", name="Save this schedule").click()
+    page.wait_for_url(f"**/settlement/{records['draft']}/change/")
+    saved = models.Instalment.objects.filter(settlement=records["draft"]).order_by("number")
+    assert [(i.due_on, i.amount) for i in saved] == [
+        (date(2024, 9, 30), gbp("300.00")),
+        (date(2025, 3, 31), gbp("300.00")),
+        (date(2025, 9, 30), gbp("300.00")),
+    ]
+
+
+def amounts_in_column(page, column: int) -> list[Decimal]:
+    cells = page.locator(f"table tbody tr td:nth-child({column})").all_inner_texts()
+    return [Decimal(text.replace("£", "").replace(",", "")) for text in cells]
+
+
+def test_the_due_report_is_searched_and_sorted_by_its_column_headings(officer, live_server, records):
+    page = officer
+    page.goto(f"{live_server.url}/reports/instalments-due/")
+    page.get_by_label("Search").fill("northshire")
+    page.get_by_label("Include paid instalments").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/reports/instalments-due/?*")
+    alliances = page.locator("table tbody tr td:nth-child(5)").all_inner_texts()
+    expected = models.Instalment.objects.in_force(TODAY).filter(settlement__alliance__name__icontains="northshire")
+    assert len(alliances) == expected.count() > 1
+    assert all("Northshire" in name for name in alliances)
+
+    page.get_by_role("link", name="Amount").click()
+    page.wait_for_url("**sort=amount**")
+    assert page.locator("th[aria-sort]").inner_text().startswith("Amount")
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
+    assert page.get_by_label("Search").input_value() == "northshire"
+    ascending = amounts_in_column(page, 7)
+    assert ascending == sorted(ascending)
+
+    page.get_by_role("link", name="Amount").click()
+    page.wait_for_url("**sort=-amount**")
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+    assert amounts_in_column(page, 7) == sorted(ascending, reverse=True)
+
+    page.get_by_label("Include paid instalments").uncheck()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/reports/instalments-due/?*")
+    assert "sort=-amount" in page.url
+    statuses = page.locator("table tbody tr td:nth-child(10)").all_inner_texts()
+    assert statuses and "Paid" not in statuses
+    assert serious_failures(page) == []

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from settlements.fiscal import FinancialYear, add_months
+from settlements.fiscal import FinancialYear, add_months, is_month_end, step_months
 
 
 def test_31_march_belongs_to_the_year_ending():
@@ -66,3 +66,43 @@ def test_none_is_refused_like_an_empty_label():
 )
 def test_add_months_holds_to_the_month_end(start, months, expected):
     assert add_months(start, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2024, 9, 29), False),
+        (date(2024, 9, 30), True),
+        (date(2024, 10, 1), False),
+        (date(2023, 2, 28), True),
+        (date(2024, 2, 28), False),
+        (date(2024, 2, 29), True),
+        (date(2024, 12, 31), True),
+    ],
+)
+def test_is_month_end_knows_each_months_last_day(day, expected):
+    assert is_month_end(day) is expected
+
+
+@pytest.mark.parametrize(
+    ("first", "months", "expected"),
+    [
+        # From a month's last day: the last day of each later month.
+        (date(2024, 9, 30), 6, date(2025, 3, 31)),
+        (date(2024, 9, 30), 12, date(2025, 9, 30)),
+        (date(2024, 9, 30), 5, date(2025, 2, 28)),
+        (date(2023, 2, 28), 1, date(2023, 3, 31)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+        (date(2024, 2, 29), 24, date(2026, 2, 28)),
+        (date(2024, 4, 30), 0, date(2024, 4, 30)),
+        # The day before and the day after a month end keep their day of the month.
+        (date(2024, 9, 29), 6, date(2025, 3, 29)),
+        (date(2024, 10, 1), 6, date(2025, 4, 1)),
+        (date(2024, 2, 28), 1, date(2024, 3, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2024, 1, 30), 1, date(2024, 2, 29)),
+        (date(2024, 1, 30), 2, date(2024, 3, 30)),
+    ],
+)
+def test_step_months_keeps_month_end_terms(first, months, expected):
+    assert step_months(first, months) == expected

@@ -56,7 +56,7 @@ def test_preview_lists_every_instalment_with_its_year_and_the_total():
     plan = preview_schedule(settlement=settlement, terms=EvenSplit(3, 6, date(2020, 9, 30)))
     assert [(r.number, r.due_on, str(r.financial_year), r.amount) for r in plan.rows] == [
         (1, date(2020, 9, 30), "2020/21", gbp("3500000.00")),
-        (2, date(2021, 3, 30), "2020/21", gbp("3500000.00")),
+        (2, date(2021, 3, 31), "2020/21", gbp("3500000.00")),
         (3, date(2021, 9, 30), "2021/22", gbp("3500000.00")),
     ]
     assert plan.total == settlement.cash_amount
@@ -68,7 +68,7 @@ def test_confirm_writes_the_schedule():
     confirm_schedule(settlement=settlement, terms=EvenSplit(3, 1, date(2020, 4, 30)), funding_source="general_reserve")
     saved = list(settlement.instalments.order_by("number"))
     assert amounts(saved) == ["33.34", "33.33", "33.33"]
-    assert [i.due_on for i in saved] == [date(2020, 4, 30), date(2020, 5, 30), date(2020, 6, 30)]
+    assert [i.due_on for i in saved] == [date(2020, 4, 30), date(2020, 5, 31), date(2020, 6, 30)]
     assert {i.funding_source for i in saved} == {"general_reserve"}
 
 
@@ -76,6 +76,28 @@ def test_monthly_instalments_from_31_january_hold_to_the_end_of_february():
     settlement = DraftSettlementFactory(agreed_on=date(2020, 1, 1), cash_amount=gbp("3.00"))
     plan = preview_schedule(settlement=settlement, terms=EvenSplit(3, 1, date(2021, 1, 31)))
     assert [r.due_on for r in plan.rows] == [date(2021, 1, 31), date(2021, 2, 28), date(2021, 3, 31)]
+
+
+@pytest.mark.parametrize(
+    ("first", "expected"),
+    [
+        (date(2024, 9, 29), [date(2024, 9, 29), date(2025, 3, 29), date(2025, 9, 29), date(2026, 3, 29)]),
+        (date(2024, 9, 30), [date(2024, 9, 30), date(2025, 3, 31), date(2025, 9, 30), date(2026, 3, 31)]),
+        (date(2024, 10, 1), [date(2024, 10, 1), date(2025, 4, 1), date(2025, 10, 1), date(2026, 4, 1)]),
+    ],
+)
+def test_a_first_due_date_on_a_month_end_gives_month_end_dates(first, expected):
+    settlement = DraftSettlementFactory(agreed_on=date(2024, 9, 1), cash_amount=gbp("10.00"))
+    plan = preview_schedule(settlement=settlement, terms=EvenSplit(count=4, every_months=6, first_due_on=first))
+    assert [r.due_on for r in plan.rows] == expected
+    assert [r.amount for r in plan.rows] == [gbp("2.50")] * 4
+
+
+def test_a_revision_from_a_month_end_keeps_month_end_dates():
+    settlement, _first = paid_first_of_three()
+    terms = EvenSplit(count=3, every_months=6, first_due_on=date(2020, 9, 30))
+    plan = preview_revision(settlement=settlement, terms=terms)
+    assert [r.due_on for r in plan.rows] == [date(2020, 9, 30), date(2021, 3, 31), date(2021, 9, 30)]
 
 
 def test_explicit_amounts_by_financial_year_fall_due_on_31_march():

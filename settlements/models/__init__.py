@@ -1,3 +1,4 @@
+from .documents import Document, DocumentDownload
 from .parties import Alliance, Force, HostedService, TerminationNotice
 from .schedule import Instalment, Payment, ScheduleRevision
 from .settlement import RequestStatus, Settlement, SettlementAdjustment
@@ -5,6 +6,8 @@ from .years import YearClosing
 
 __all__ = [
     "Alliance",
+    "Document",
+    "DocumentDownload",
     "Force",
     "HostedService",
     "Instalment",

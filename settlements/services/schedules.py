@@ -11,7 +11,7 @@ from djmoney.money import Money
 
 from settlements import dating
 from settlements.dates import validate_in_range
-from settlements.fiscal import FinancialYear, add_months
+from settlements.fiscal import FinancialYear, step_months
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
 from settlements.money import GBP, clean_amount, format_gbp, from_pence, to_pence
 from settlements.money import total as total_of
@@ -58,7 +58,10 @@ def validate_schedule_total(*, cash_amount: Money, amounts: Iterable[Money]) -> 
 
 @dataclass(frozen=True)
 class EvenSplit:
-    """`count` instalments every `every_months` months from `first_due_on`, split by split_evenly."""
+    """`count` instalments every `every_months` months from `first_due_on`, split by split_evenly.
+
+    A first due date on a month's last day gives month-end dates (30/09, 31/03, 30/09): see fiscal.step_months.
+    """
 
     count: int
     every_months: int
@@ -133,7 +136,7 @@ def _even_pairs(terms: EvenSplit, total: Money) -> list[tuple[date, Money]]:
     validate_in_range(terms.first_due_on)
     try:
         amounts = split_evenly(total, terms.count)
-        dates = [add_months(terms.first_due_on, index * terms.every_months) for index in range(terms.count)]
+        dates = [step_months(terms.first_due_on, index * terms.every_months) for index in range(terms.count)]
     except ValueError as error:
         raise ValidationError(f"Cannot make that schedule: {error}.") from error
     return list(zip(dates, amounts, strict=True))

@@ -74,6 +74,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("settlements", "0009_instalment_paid_to_date")]
+    dependencies = [("settlements", "0011_closings_serialised_and_kept")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
