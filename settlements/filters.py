@@ -257,3 +257,16 @@ class YearEndFilterForm(forms.Form):
 
     def wants(self) -> str:
         return self.cleaned_data.get("format") or "html"
+
+
+class SettlementAsAtForm(AsOfForm):
+    """The settlement page's date: its schedule, balances and statuses as they stood that day."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].label = "As at"
+        self.fields[
+            "as_of"
+        ].help_text = (
+            "For example 31/03/2021. Payments count when made on or before this day, a revision from its date."
+        )

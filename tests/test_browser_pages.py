@@ -38,6 +38,9 @@ PAGES = [
     ("year end", "/reports/year-end/?fy=2020/21"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
     ("recent changes", "/audit/recent-changes/"),
+    ("settlement page", "/settlements/{settlement}/?as_of=01/06/2021"),
+    ("settlement page with payments to record", "/settlements/{unpaid_settlement}/"),
+    ("settlement page, draft", "/settlements/{draft}/"),
     ("change password", "/accounts/password_change/"),
     ("admin home", "/admin/"),
     ("settlements", "/admin/settlements/settlement/"),
@@ -77,7 +80,7 @@ PAGES = [
 @pytest.fixture
 def records(django_user_model) -> dict:
     """The demo's records, a draft settlement with an editable schedule and an adjustment, and a superuser."""
-    seed, _ = load_demo(TODAY)
+    seed, fictional = load_demo(TODAY)
     draft = models.Settlement.objects.create(
         alliance=seed.alliance, payer=seed.payee, payee=seed.payer, agreed_on=date(2021, 2, 1), cash_amount=gbp("900")
     )
@@ -98,6 +101,7 @@ def records(django_user_model) -> dict:
     models.DocumentDownload.objects.create(document=document, downloaded_by=officer)
     return {
         "settlement": seed.pk,
+        "unpaid_settlement": fictional.pk,
         "draft": draft.pk,
         "adjustment": seed.adjustments.first().pk,
         "instalment": paid.instalment_id,
