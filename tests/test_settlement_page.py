@@ -168,6 +168,7 @@ def test_the_page_shows_terms_payments_revisions_trail_and_hosted_services(clien
     trail = [row[1:] for row in table(response, "trail")[1:]]
     assert ["Settlement entered", editor.get_username()] in trail
     assert ["Settlement approved", "checker"] in trail
+    assert ["Schedule entered", editor.get_username()] in trail
     assert ["Revision 1 approved", approver.get_username()] in trail
 
 
@@ -281,8 +282,11 @@ def build_instalments(editor, count: int):
     return settlement
 
 
-@pytest.mark.parametrize("query", [{"as_of": "2021-01-01"}, {"as_of": "2021-01-01", "format": "xlsx"}])
-def test_the_page_reads_the_same_number_of_queries_for_3_or_30_instalments(client, editor, query):
+# Measured on SQLite and PostgreSQL, the signed-in user's session and user look-ups included.
+@pytest.mark.parametrize(
+    ("query", "most"), [({"as_of": "2021-01-01"}, 16), ({"as_of": "2021-01-01", "format": "xlsx"}, 15)]
+)
+def test_the_page_reads_the_same_number_of_queries_for_3_or_30_instalments(client, editor, query, most):
     client.force_login(editor)
     counts = []
     for count in (3, 30):
@@ -291,7 +295,7 @@ def test_the_page_reads_the_same_number_of_queries_for_3_or_30_instalments(clien
             assert client.get(reverse("settlement", args=[settlement.pk]), query).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    assert counts[1] <= 20
+    assert counts[1] <= most
 
 
 def workbook(client, user, settlement, as_of: str):

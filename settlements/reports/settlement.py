@@ -101,7 +101,7 @@ class SettlementPicture:
 
 
 def name_of(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "not recorded"
+    return (user.get_full_name() or user.get_username()) if user else "Not recorded"
 
 
 def settlement_for_picture(pk: int) -> Settlement:
@@ -172,6 +172,15 @@ def _trail(settlement: Settlement, adjustments, revisions) -> list[TrailEntry]:
             }.get(record.status, f"Settlement status set to {record.get_status_display().lower()}")
             entries.append(TrailEntry(record.history_date, what, who))
         previous = record.status
+    first_schedule = (
+        Instalment.history.filter(settlement_id=settlement.pk, introduced_by_id=None, history_type="+")
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+        .first()
+    )
+    if first_schedule is not None:
+        who = name_of(first_schedule.history_user)
+        entries.append(TrailEntry(first_schedule.history_date, "Schedule entered", who))
     for adjustment in adjustments:
         label = f"Adjustment “{adjustment}”"
         if adjustment.approved_at:
