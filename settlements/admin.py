@@ -11,9 +11,9 @@ from django.urls import path
 from django.utils import timezone
 from djmoney.money import Money
 
-from . import dating, forms, models, services
+from . import admin_users, dating, forms, models, services  # noqa: F401 - admin_users registers the user pages
 from .admin_access import NamedInlineFormSet, NamedTabularInline
-from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
+from .admin_approval import AdjustmentApprovalMixin, ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_documents import DocumentListInline, document_inlines
 from .admin_history import AuditedAdmin
 from .admin_links import RecordPaymentColumnMixin, RecordPaymentInlineMixin, SettlementPageLinkMixin
@@ -117,6 +117,7 @@ class HostedServiceInline(NamedTabularInline):
 
 @admin.register(models.Alliance)
 class AllianceAdmin(AuditedAdmin):
+    form = forms.AllianceAdminForm
     list_display = ["name", "starts_on", "ends_on", "value_column", "legal_basis"]
     list_filter = ["members"]
     search_fields = ["name", "members__name", "members__short_name"]
