@@ -247,13 +247,22 @@ class SettlementAdmin(
     search_fields = ["alliance__name", "payer__name", "payee__name", "notes"]
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
-    readonly_fields = ["headline_total", "entered_by", "approved_by", "approved_at"]
+    readonly_fields = [
+        "headline_total",
+        "entered_by",
+        "approved_by",
+        "approved_at",
+        "withdrawn_by",
+        "withdrawn_at",
+        "withdrawal_reason",
+    ]
     inlines = [SettlementAdjustmentInline, InstalmentInline, *document_inlines("settlement")]
     fieldsets = [
         (None, {"fields": ["alliance", "termination_notice", "payer", "payee", "agreed_on", "status"]}),
         ("Amounts", {"fields": ["cash_amount", "headline_total", "requested_amount", "recommended_amount"]}),
         ("Terms", {"fields": ["full_and_final", "funding_note", "notes"]}),
         ("Approval", {"fields": ["entered_by", "approved_by", "approved_at"]}),
+        ("Withdrawal", {"fields": ["withdrawn_by", "withdrawn_at", "withdrawal_reason"], "classes": ["collapse"]}),
     ]
     cash_column = money_column("cash_amount", "cash amount")
 
@@ -263,6 +272,10 @@ class SettlementAdmin(
     def get_changeform_initial_data(self, request):
         # "Full and final" is a term the agreement states, so a new settlement does not assume it.
         return {"full_and_final": False, **super().get_changeform_initial_data(request)}
+
+    def get_fieldsets(self, request, obj=None):
+        withdrawn = obj is not None and obj.is_withdrawn()
+        return [f for f in super().get_fieldsets(request, obj) if f[0] != "Withdrawal" or withdrawn]
 
     @admin.display(description="headline total (cash plus adjustments)", ordering="headline_pence")
     def headline_column(self, obj):
@@ -342,11 +355,13 @@ class SettlementAdmin(
 
 
 @admin.register(models.SettlementAdjustment)
-class SettlementAdjustmentAdmin(YearLockMixin, AuditedAdmin):
-    list_display = ["description", "settlement", "kind", "amount_column"]
-    list_filter = ["kind"]
+class SettlementAdjustmentAdmin(AdjustmentApprovalMixin, YearLockMixin, AuditedAdmin):
+    list_display = ["description", "settlement", "kind", "amount_column", "status"]
+    list_filter = ["status", "kind"]
     search_fields = ["description", "settlement__alliance__name"]
     list_select_related = ["settlement__payer", "settlement__payee"]
+    readonly_fields = ["status", "entered_by", "approved_by", "approved_at", "rejected_by", "rejected_at"]
+    readonly_fields += ["rejection_reason"]
     amount_column = money_column("amount", "amount")
 
 
@@ -572,7 +587,19 @@ class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, YearLockMixin, Audite
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"
     list_select_related = ["settlement__payer", "settlement__payee", "created_by", "approved_by"]
-    readonly_fields = ["settlement", "sequence", "revised_on", "created_by", "created_at", "approved_by", "approved_at"]
+    readonly_fields = [
+        "settlement",
+        "sequence",
+        "revised_on",
+        "status",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "rejected_by",
+        "rejected_at",
+        "rejection_reason",
+    ]
     inlines = document_inlines("revision")
 
     def has_add_permission(self, request):
