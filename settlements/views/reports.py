@@ -9,7 +9,7 @@ from settlements import exports
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
 from settlements.reports.awaiting import awaiting_approval, parties_filter
 from settlements.reports.hosted import hosted_terms
-from settlements.reports.instalments_due import INCLUDES_PENDING
+from settlements.reports.instalments_due import INCLUDES_PENDING, sort_label
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
 from settlements.reports.years import year_status
@@ -24,6 +24,15 @@ def refused(form) -> HttpResponseBadRequest:
     labels = {name: field.label or name for name, field in form.fields.items()}
     lines = [f"{labels.get(name, 'Filters')}: {' '.join(errors)}" for name, errors in form.errors.items()]
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def sort_headings(sort: str) -> dict[str, dict]:
+    """Each sortable column's aria-sort state and the sort its heading's link asks for (the other way round if on)."""
+    headings = {}
+    for key in ("due", "payer", "payee", "amount", "outstanding"):
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
+        headings[key] = {"state": state, "link": f"-{key}" if state == "ascending" else key}
+    return headings
 
 
 @viewer_required
@@ -52,6 +61,8 @@ def instalments_due(request):
         "page": paginator.get_page(request.GET.get("page")),
         "totals": totals,
         "awaiting": awaiting_approval(filters.as_of, parties=parties),
+        "headings": sort_headings(filters.sort),
+        "sorted_by": sort_label(filters.sort),
     }
     return render(request, "settlements/instalments_due.html", context)
 
