@@ -46,6 +46,25 @@ SEED = {
 }
 
 
+WALES = ["Dyfed-Powys and Gwent Collaboration", "Dyfed-Powys", "Gwent", "31/03/2024"]
+# A second, fictional case whose records the demo does not hold: every row of its preview is an addition.
+FICTIONAL = {
+    "Forces": [
+        ["Dyfed-Powys", "Dyfed-Powys Police", "Chief Constable of Dyfed-Powys Police", "PCC for Dyfed-Powys"],
+        ["Gwent", "Gwent Police", "Chief Constable of Gwent Police", "PCC for Gwent"],
+    ],
+    "Alliances": [[WALES[0], "Dyfed-Powys; Gwent", "01/04/2016", None, "£42m", None, "Fictional example"]],
+    "Notices": [[WALES[0], "Gwent", "30/09/2023", "31/03/2024", "Settled", None]],
+    "Settlements": [[*WALES, "£2.4m", None, None, "yes", "30/09/2023", "From the general reserve", None]],
+    "Adjustments": [[*WALES, "Offset", "Shared vehicles kept by Gwent", "£85k"]],
+    "Schedules": [
+        [*WALES, 1, "30/04/2024", "1,200,000.00", "General reserve", None],
+        [*WALES, 2, "30/04/2025", "1,200,000.00", "General reserve", None],
+    ],
+    "Payments": [[*WALES, 1, "30/04/2024", "1,200,000.00", "DPP-GWENT-2024-001"]],
+}
+
+
 def upload(content: bytes, name: str = "agreements.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
 

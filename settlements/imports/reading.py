@@ -10,6 +10,7 @@ and a formula is how a spreadsheet turns into a command (CSV injection), so the 
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -92,6 +93,7 @@ def _read_xlsx(file) -> list[Sheet]:
         raise ImportFileError(
             f"This workbook would unpack to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB: it is refused."
         )
+    _count_rows(file, members)
     file.seek(0)
     try:
         workbook = load_workbook(file, read_only=True, data_only=False)
@@ -101,6 +103,32 @@ def _read_xlsx(file) -> list[Sheet]:
         return [_read_worksheet(worksheet) for worksheet in workbook.worksheets]
     finally:
         workbook.close()
+
+
+ROW_TAG = re.compile(rb"<(?:[A-Za-z0-9_]+:)?row[\s>/]")
+
+
+def _count_rows(file, members) -> None:
+    """Refuse a sheet of too many rows from its XML, reading only as far as the row past the limit.
+
+    openpyxl reads a whole sheet to size one that does not declare its size, so the rows are counted first.
+    """
+    file.seek(0)
+    archive = zipfile.ZipFile(file)
+    for member in members:
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        count, tail = 0, b""
+        with archive.open(member) as part:
+            while chunk := part.read(1024 * 1024):
+                window = tail + chunk
+                count += len(ROW_TAG.findall(window)) - len(ROW_TAG.findall(tail))
+                tail = window[-32:]
+                if count > MAX_ROWS + 1:
+                    raise ImportFileError(
+                        f"A sheet of this workbook ({member.filename.rsplit('/', 1)[-1]}) has more than "
+                        f"{MAX_ROWS:,} rows: import it in parts of at most {MAX_ROWS:,} rows."
+                    )
 
 
 def _read_worksheet(worksheet) -> Sheet:
