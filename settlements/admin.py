@@ -16,6 +16,7 @@ from .admin_access import NamedInlineFormSet, NamedTabularInline
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_documents import DocumentListInline, document_inlines
 from .admin_history import AuditedAdmin
+from .admin_links import RecordPaymentColumnMixin, RecordPaymentInlineMixin, SettlementPageLinkMixin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .admin_years import ParentYearLockInlineMixin, YearLockMixin
 from .fiscal import FinancialYear
@@ -172,7 +173,7 @@ class InstalmentInlineFormSet(NamedInlineFormSet):
         return isinstance(form.instance.amount, Money)
 
 
-class InstalmentInline(NamedTabularInline):
+class InstalmentInline(RecordPaymentInlineMixin, NamedTabularInline):
     """Editable while the schedule has no payments and no revisions; after that it changes by revision.
 
     Every instalment shows, what a revision replaced too, with its status today or what the revision made of it.
@@ -236,7 +237,9 @@ def schedule_table(settlement: models.Settlement, as_of) -> list[dict]:
 
 
 @admin.register(models.Settlement)
-class SettlementAdmin(SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin):
+class SettlementAdmin(
+    SettlementPageLinkMixin, SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin
+):
     change_form_template = "admin/settlements/settlement/change_form.html"
     list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
     list_filter = [ApprovalFilter, "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
@@ -432,7 +435,9 @@ class InstalmentStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.Instalment)
-class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin):
+class InstalmentAdmin(
+    RecordPaymentColumnMixin, YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin, AuditedAdmin
+):
     form = forms.InstalmentAdminForm
     list_display = [
         "number",
@@ -474,6 +479,17 @@ class InstalmentAdmin(YearLockMixin, InstalmentLocksMixin, InstalmentStatusMixin
         payable = key.isdigit() and models.Instalment.objects.payable().filter(pk=key).exists()
         context = {**(extra_context or {}), "can_record_payment": payable}
         return super().change_view(request, object_id, form_url, context)
+
+
+def payment_recorded_message(payment: models.Payment, created: bool) -> str:
+    """What the person is told after Record payment: a repeated reference recorded nothing new."""
+    if created:
+        return f"Payment {payment} of {format_gbp(payment.amount)} recorded."
+    by = payment.recorded_by.get_username() if payment.recorded_by else "an unrecorded user"
+    return (
+        f"Payment {payment} of {format_gbp(payment.amount)}, paid on {payment.paid_on:%d/%m/%Y}, was already "
+        f"recorded on {timezone.localtime(payment.recorded_at):%d/%m/%Y} by {by}; nothing new was recorded."
+    )
 
 
 @admin.register(models.Payment)
@@ -520,13 +536,14 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
         form = forms.PaymentForm(request.POST or None, initial={"instalment": request.GET.get("instalment")})
         if form.is_bound and form.is_valid():
             try:
-                payment = services.record_payment(recorded_by=request.user, **form.cleaned_data)
+                payment, created = services.record_payment_once(recorded_by=request.user, **form.cleaned_data)
             except ValidationError as error:
                 forms.add_service_error(form, error)
             else:
-                self.message_user(request, f"Payment {payment} of {format_gbp(payment.amount)} recorded.")
+                level = messages.SUCCESS if created else messages.WARNING
+                self.message_user(request, payment_recorded_message(payment, created), level)
                 return redirect("admin:settlements_instalment_change", payment.instalment_id)
-        return self._payment_page(request, form, "Record a payment")
+        return self._payment_page(request, form, "Record a payment", instalment=form.chosen_instalment())
 
     def reverse_view(self, request, object_id):
         payment = self.get_object(request, unquote(object_id))
@@ -545,7 +562,7 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
                 return redirect("admin:settlements_instalment_change", payment.instalment_id)
         return self._payment_page(request, form, f"Reverse payment {payment}", payment=payment)
 
-    def _payment_page(self, request, form, title, payment=None):
+    def _payment_page(self, request, form, title, payment=None, instalment=None):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -553,6 +570,7 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
             "form": form,
             "payment": payment,
             "payment_amount": format_gbp(payment.amount) if payment else "",
+            "instalment": instalment,
         }
         return TemplateResponse(request, "admin/settlements/payment/payment_form.html", context)
 

@@ -1,14 +1,17 @@
 """Forms that read the filters of the dashboard and the reports from the query string."""
 
 from django import forms
+from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
+from django.utils.html import format_html, format_html_join
 
 from settlements.dates import UKDateField
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
-from settlements.reports.instalments_due import DueFilters
+from settlements.reports.instalments_due import DEFAULT_SORT, DueFilters, sort_key
+from settlements.reports.year_end import latest_year_with_outstanding
 
 FORMATS = [("html", "Web page"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
 FORMAT_MESSAGE = "“%(value)s” is not a format: use html, csv or xlsx."
@@ -108,23 +111,54 @@ class HostedFilterForm(AsOfForm):
         self.fields["as_of"].help_text = "For example 31/03/2021; today if empty. Months remaining count from it."
 
 
-# Beyond this many alliances the filter takes an id: a longer list costs more to send than the report itself.
-ALLIANCES_LISTED = 200
+# Beyond this many alliances the filter is a box that suggests names as they are typed, not a list to scroll.
+ALLIANCES_LISTED = 30
+# The type-ahead suggests at most this many names (the first in alphabetical order); any name can be typed.
+ALLIANCES_SUGGESTED = 2000
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
 
 
 class AllianceWidget(forms.Select):
-    """A list of alliance names while they are few, an id box beyond; read only when the page is drawn."""
+    """A list of alliance names while they are few, a box with a type-ahead of names beyond; read when drawn."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        names = list(Alliance.objects.order_by("name").values_list("pk", "name")[: ALLIANCES_LISTED + 1])
-        if len(names) > ALLIANCES_LISTED:
-            box = forms.TextInput(attrs={"inputmode": "numeric", "size": 8, "autocomplete": "off"})
-            return box.render(name, value, attrs, renderer)
-        self.choices = [("", "Any alliance"), *names]
-        return super().render(name, value, attrs, renderer)
+        names = list(Alliance.objects.order_by("name").values_list("pk", "name")[: ALLIANCES_SUGGESTED + 1])
+        if len(names) <= ALLIANCES_LISTED:
+            self.choices = [("", "Any alliance"), *names]
+            return super().render(name, value, attrs, renderer)
+        by_pk = dict(names)
+        shown = by_pk.get(int(value), value) if str(value or "").isdigit() else value
+        suggestions = f"{(attrs or {}).get('id', name)}_names"
+        box = forms.TextInput(attrs={"list": suggestions, "size": 30, "autocomplete": "off"})
+        options = format_html_join("", '<option value="{}"></option>', ((n,) for _pk, n in names[:ALLIANCES_SUGGESTED]))
+        return box.render(name, shown, attrs, renderer) + format_html(
+            '<datalist id="{}">{}</datalist>', suggestions, options
+        )
+
+
+class AllianceChoiceField(forms.ModelChoiceField):
+    """An alliance by its name, as typed in the box, or as the list sends it (its id)."""
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        match = Q(name=text) | Q(pk=int(text)) if text.isdigit() and len(text) < 10 else Q(name=text)
+        found = sorted(self.queryset.filter(match), key=lambda alliance: alliance.name != text)
+        if not found:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text}
+            )
+        return found[0]
 
 
 class DueFilterForm(AsOfForm):
+    FIELD_ORDER = ["q", "as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance", "include_paid"]
+    FIELD_ORDER += ["include_pending", "sort"]
+
     status = forms.MultipleChoiceField(
         label="Status",
         required=False,
@@ -135,17 +169,31 @@ class DueFilterForm(AsOfForm):
     payer = force_field("Payer")
     payee = force_field("Payee")
     force = force_field("Force on either side")
-    alliance = forms.ModelChoiceField(
+    alliance = AllianceChoiceField(
         label="Alliance",
         required=False,
         queryset=Alliance.objects.order_by("name"),
         empty_label="Any alliance",
         widget=AllianceWidget,
-        help_text="Where there are too many to list, its id, as in the address of its admin page.",
-        error_messages={"invalid_choice": "No alliance has the id “%(value)s”."},
+        help_text="Choose from the list, or type the start of its name.",
+        error_messages={"invalid_choice": "No alliance is called “%(value)s”: choose one from the list."},
     )
     fy = FinancialYearField(label="Financial year", required=False, help_text="For example 2020/21.")
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=SearchInput(attrs={"autocomplete": "off"}),
+        help_text="Part of an alliance's or a force's name, or of a payment reference.",
+    )
+    include_paid = forms.BooleanField(
+        label="Include paid instalments",
+        required=False,
+        help_text="Left out unless ticked, or unless “Paid” is chosen as a status.",
+    )
     include_pending = include_pending_field()
+    # Set by the column headings' links; kept by the filters so that filtering does not lose the order.
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,9 +204,7 @@ class DueFilterForm(AsOfForm):
         forces = ListedOnce(self.fields["payer"])
         for name in ("payer", "payee", "force"):
             self.fields[name].widget.choices = forces
-        self.order_fields(
-            ["as_of", "from", "to", "fy", "status", "payer", "payee", "force", "alliance", "include_pending"]
-        )
+        self.order_fields(self.FIELD_ORDER)
 
     def clean(self):
         data = super().clean()
@@ -179,6 +225,9 @@ class DueFilterForm(AsOfForm):
             force=data.get("force"),
             alliance=data.get("alliance"),
             include_pending=bool(data.get("include_pending")),
+            search=data.get("q") or "",
+            include_paid=bool(data.get("include_paid")),
+            sort=sort_key(data.get("sort") or DEFAULT_SORT),
         )
 
 
@@ -196,8 +245,28 @@ class YearEndFilterForm(forms.Form):
     )
 
     def financial_year(self) -> FinancialYear:
-        """The year asked for, or the last one to have ended."""
-        return self.cleaned_data.get("fy") or FinancialYear.for_date(timezone.localdate()).previous()
+        """The year asked for, or the latest to have ended with something outstanding at its 31 March."""
+        year = self.cleaned_data.get("fy")
+        if year is None:
+            include_pending = bool(self.cleaned_data.get("include_pending"))
+            year = latest_year_with_outstanding(timezone.localdate(), include_pending=include_pending)
+            # The box shows the year the page is about, as if it had been typed.
+            self.data = self.data.copy()
+            self.data["fy"] = str(year)
+        return year
 
     def wants(self) -> str:
         return self.cleaned_data.get("format") or "html"
+
+
+class SettlementAsAtForm(AsOfForm):
+    """The settlement page's date: its schedule, balances and statuses as they stood that day."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["as_of"].label = "As at"
+        self.fields[
+            "as_of"
+        ].help_text = (
+            "For example 31/03/2021. Payments count when made on or before this day, a revision from its date."
+        )

@@ -5,13 +5,14 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from djmoney.money import Money
 
 from .admin_history import ChangeReasonForm
-from .dates import UKDateField, parse_date, validate_in_range
+from .dates import UKDateField, parse_date, uk, validate_in_range
 from .fiscal import LABEL_PATTERN, FinancialYear
 from .models import Instalment
-from .money import AmountField, parse_amount
+from .money import AmountField, format_gbp, from_pence, parse_amount, to_pence
 from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate_schedule_total
 from .services.schedules import MAX_INSTALMENTS
 
@@ -113,14 +114,47 @@ class RevisionForm(ScheduleTermsForm):
         return {key: self.cleaned_data[key] for key in ("revised_on", "reason", "decision_reference")}
 
 
+class OfferedInstalments(ModelChoiceIterator):
+    """The choices a field lists, from a narrower queryset than the one it accepts."""
+
+    def __init__(self, field, queryset):
+        super().__init__(field)
+        self.queryset = queryset
+
+
+class InstalmentChoiceField(forms.ModelChoiceField):
+    """An instalment named with its due date and what is still outstanding on it."""
+
+    def label_from_instance(self, obj):
+        outstanding = from_pence(to_pence(obj.amount) - obj.paid_to_date_pence)
+        return f"{obj}: due {uk(obj.due_on)}, {format_gbp(outstanding)} outstanding of {format_gbp(obj.amount)}"
+
+
 class PaymentForm(forms.Form):
     # Only what can be paid: an approved settlement's current schedule, never a replaced or proposed instalment.
-    instalment = forms.ModelChoiceField(
-        queryset=Instalment.objects.payable().select_related("settlement__payer", "settlement__payee")
+    # The list offers only those with something outstanding; a paid one is still accepted, so that the same payment
+    # sent again reaches the payment service, which answers that it is already recorded.
+    instalment = InstalmentChoiceField(
+        queryset=Instalment.objects.payable().select_related("settlement__payer", "settlement__payee"),
+        help_text="Only instalments with something outstanding, in the approved schedule in force, are listed.",
     )
     paid_on = UKDateField(label="Paid on", help_text="e.g. 30/04/2020")
-    amount = AmountField(widget=forms.TextInput(attrs={"placeholder": "£1,250,000.00", "inputmode": "decimal"}))
+    amount = AmountField(help_text="e.g. 1,250,000.00, £1.25m or £270k; no more than is outstanding.")
     reference = forms.CharField(max_length=80, help_text="The remittance or ledger reference; it must be unique.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = Instalment.objects.payable().unpaid().select_related("settlement__payer", "settlement__payee")
+        field = self.fields["instalment"]
+        field.widget.choices = OfferedInstalments(field, offered.order_by("due_on", "settlement", "number", "pk"))
+
+    def chosen_instalment(self):
+        """The instalment chosen (or asked for in the address), with its balances, or None."""
+        pk = self["instalment"].value()
+        if not str(pk or "").isdigit():
+            return None
+        chosen = Instalment.objects.payable().filter(pk=pk).with_balances().select_related("settlement__payer")
+        return chosen.select_related("settlement__payee").first()
 
 
 class ReversalForm(forms.Form):

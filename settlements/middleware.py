@@ -3,7 +3,9 @@
 from django.db import IntegrityError
 from django.shortcuts import render
 
-# Every closed-year trigger's message contains this (migration 0004).
+from settlements import triggers
+
+# Every closed-year trigger's message contains this (migrations 0004 and 0011).
 CLOSED_YEAR_REFUSAL = "in a closed financial year cannot be added, changed or removed"
 
 
@@ -20,5 +22,5 @@ class ClosedYearRefusalMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, IntegrityError) or CLOSED_YEAR_REFUSAL not in str(exception):
             return None
-        message = str(exception).splitlines()[0]
+        message = triggers.explain(exception) or str(exception).splitlines()[0]
         return render(request, "closed_year.html", {"message": message}, status=409)

@@ -1,7 +1,9 @@
 """Database triggers that refuse what must never change, whoever asks: the ORM, a bulk action or raw SQL.
 
-The triggers themselves are created by migration 0008_protected_rows. Their refusals start with
-`REFUSED`; explain() turns them (and the models' own refusals) into a sentence for the page.
+The triggers themselves are created by migrations: 0008_protected_rows (approved rows, payments),
+0004_closed_year_triggers and 0011_closings_serialised_and_kept (rows dated in a closed year, and the
+closings themselves). Their refusals start with `REFUSED`; explain() turns them (and the models' own
+refusals) into a sentence for the page.
 
 The one way through is bypass(), for test teardown (`flush`) and the bench's clean-up, which delete rows
 wholesale. On SQLite the triggers ask a function of the connection, settlements_guard(), which answers 1

@@ -4,18 +4,19 @@ import io
 from datetime import date
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 from djmoney.money import Money
 from openpyxl import load_workbook
 
-from settlements import roles, services
+from settlements import dating, roles, services
 from settlements.fiscal import FinancialYear
 from settlements.middleware import ClosedYearRefusalMiddleware
-from settlements.models import Payment, ScheduleRevision, Settlement, YearClosing
+from settlements.models import Payment, ScheduleRevision, Settlement, SettlementAdjustment, YearClosing
 from tests import factories
-from tests.access_helpers import make_user
+from tests.access_helpers import SUPERUSER, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +287,74 @@ def test_excel_exports_say_closed_or_provisional_and_csv_headers_stay_first(
     )
     csv = b"".join(client.get(reverse(url), {**query, "format": "csv"}).streaming_content).decode("utf-8-sig")
     assert csv.splitlines()[0].startswith(("alliance,payer,payee,", "alliance,payer,payee,agreed_on"))
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: the refused statement is not inside a test's transaction
+def test_a_trigger_refusal_in_the_admin_reaches_the_person_as_a_message(client, alice, monkeypatch):
+    """A page loaded before the close offers the delete; the database refuses it; the admin says why."""
+    draft = factories.DraftSettlementFactory(cash_amount=gbp("10.00"), agreed_on=date(2020, 6, 1))
+    adjustment = factories.SettlementAdjustmentFactory(settlement=draft, status="pending")
+    close_2020(alice)
+    monkeypatch.setattr(dating, "lock_of", lambda obj: None)  # as the page saw it, before the close
+    url = reverse("admin:settlements_settlementadjustment_changelist")
+    data = {"action": "delete_selected", "_selected_action": [adjustment.pk], "post": "yes"}
+    response = page(client, make_user(SUPERUSER, "root"), url, data)
+    assert response.status_code == 302
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    (message,) = shown  # PostgreSQL's names the year first; SQLite's is the rule alone
+    assert message.endswith(
+        "An adjustment of a settlement agreed in a closed financial year cannot be added, changed or removed."
+    )
+    assert "REFUSED" not in message
+    assert SettlementAdjustment.objects.filter(pk=adjustment.pk).exists()
+    listing = client.get(response.url)
+    assert listing.status_code == 200 and adjustment.description in listing.content.decode()
+
+
+NOT_CLOSED_FIGURES = "These figures include items awaiting approval: they are not the closed figures of financial year"
+
+
+@pytest.mark.parametrize("include_pending", [False, True], ids=["approved-only", "with-awaiting"])
+@pytest.mark.parametrize(
+    "as_of, fy, closed",
+    [
+        ("2020-03-31", "2019/20", False),  # the day before the closed year
+        ("2020-04-01", None, True),  # its first day
+        ("2021-03-31", "2020/21", True),  # its last day
+        ("2021-04-01", "2021/22", False),  # the day after
+    ],
+)
+def test_figures_with_items_awaiting_approval_never_say_closed_on(
+    client, alice, bob, books, as_of, fy, closed, include_pending
+):
+    close_2020(alice)
+    client.force_login(bob)
+    flag = {"include_pending": "on"} if include_pending else {}
+    pages = [("dashboard", {"as_of": as_of}), ("instalments_due", {"as_of": as_of})]
+    if fy:
+        pages.append(("year_end", {"fy": fy}))
+    for url, query in pages:
+        response = client.get(reverse(url), {**query, **flag})
+        assert response.status_code == 200, url
+        content = response.content.decode()
+        assert ("is closed: closed on" in content) is (closed and not include_pending), url
+        assert (NOT_CLOSED_FIGURES in content) is (closed and include_pending), url
+        assert ("Provisional: the year is open" in content) is (not closed), url
+        assert ("year-status--provisional" in content) is (not closed or include_pending), url
+
+
+@pytest.mark.parametrize("url, query", [("instalments_due", {"as_of": "2021-03-31"}), ("year_end", {"fy": "2020/21"})])
+@pytest.mark.parametrize("include_pending", [False, True], ids=["approved-only", "with-awaiting"])
+def test_the_excel_year_status_of_figures_with_items_awaiting_approval(
+    client, alice, books, url, query, include_pending
+):
+    close_2020(alice)
+    client.force_login(alice)
+    flag = {"include_pending": "on"} if include_pending else {}
+    response = client.get(reverse(url), {**query, **flag, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    status = {row[0].value: row[1].value for row in sheet.iter_rows(max_row=9) if len(row) > 1}["Year status"]
+    if include_pending:
+        assert status == f"{NOT_CLOSED_FIGURES} 2020/21."
+    else:
+        assert status.startswith("Financial year 2020/21 is closed: closed on") and status.endswith("by alice.")

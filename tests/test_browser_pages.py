@@ -6,6 +6,7 @@ share one live server, one set of demo records and one signed-in browser context
 """
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -35,10 +36,14 @@ PAGES = [
     ("dashboard", "/"),
     ("dashboard for one force", "/?force=Warwickshire"),
     ("instalments due", "/reports/instalments-due/"),
+    ("instalments due, searched and sorted", "/reports/instalments-due/?q=Warwickshire&sort=-amount&include_paid=on"),
     ("instalments due, bad filters", "/reports/instalments-due/?fy=2020/22&from=2020-02-31&payer=Atlantis&status=late"),
     ("year end", "/reports/year-end/?fy=2020/21"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
     ("recent changes", "/audit/recent-changes/"),
+    ("settlement page", "/settlements/{settlement}/?as_of=01/06/2021"),
+    ("settlement page with payments to record", "/settlements/{unpaid_settlement}/"),
+    ("settlement page, draft", "/settlements/{draft}/"),
     ("change password", "/accounts/password_change/"),
     ("admin home", "/admin/"),
     ("settlements", "/admin/settlements/settlement/"),
@@ -79,7 +84,7 @@ PAGES = [
 @pytest.fixture
 def records(django_user_model) -> dict:
     """The demo's records, a draft settlement with an editable schedule and an adjustment, and a superuser."""
-    seed, _ = load_demo(TODAY)
+    seed, fictional = load_demo(TODAY)
     draft = models.Settlement.objects.create(
         alliance=seed.alliance, payer=seed.payee, payee=seed.payer, agreed_on=date(2021, 2, 1), cash_amount=gbp("900")
     )
@@ -100,6 +105,7 @@ def records(django_user_model) -> dict:
     models.DocumentDownload.objects.create(document=document, downloaded_by=officer)
     return {
         "settlement": seed.pk,
+        "unpaid_settlement": fictional.pk,
         "draft": draft.pk,
         "adjustment": seed.adjustments.first().pk,
         "instalment": paid.instalment_id,
@@ -303,3 +309,42 @@ def test_the_import_preview_passes_axe_and_fits_a_narrow_window(officer, live_se
             problems[width] = found
     assert problems == {}
     assert not models.Alliance.objects.filter(name=FICTIONAL["Alliances"][0][0]).exists()
+
+
+def amounts_in_column(page, column: int) -> list[Decimal]:
+    cells = page.locator(f"table tbody tr td:nth-child({column})").all_inner_texts()
+    return [Decimal(text.replace("£", "").replace(",", "")) for text in cells]
+
+
+def test_the_due_report_is_searched_and_sorted_by_its_column_headings(officer, live_server, records):
+    page = officer
+    page.goto(f"{live_server.url}/reports/instalments-due/")
+    page.get_by_label("Search").fill("northshire")
+    page.get_by_label("Include paid instalments").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/reports/instalments-due/?*")
+    alliances = page.locator("table tbody tr td:nth-child(5)").all_inner_texts()
+    expected = models.Instalment.objects.in_force(TODAY).filter(settlement__alliance__name__icontains="northshire")
+    assert len(alliances) == expected.count() > 1
+    assert all("Northshire" in name for name in alliances)
+
+    page.get_by_role("link", name="Amount").click()
+    page.wait_for_url("**sort=amount**")
+    assert page.locator("th[aria-sort]").inner_text().startswith("Amount")
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "ascending"
+    assert page.get_by_label("Search").input_value() == "northshire"
+    ascending = amounts_in_column(page, 7)
+    assert ascending == sorted(ascending)
+
+    page.get_by_role("link", name="Amount").click()
+    page.wait_for_url("**sort=-amount**")
+    assert page.locator("th[aria-sort]").get_attribute("aria-sort") == "descending"
+    assert amounts_in_column(page, 7) == sorted(ascending, reverse=True)
+
+    page.get_by_label("Include paid instalments").uncheck()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/reports/instalments-due/?*")
+    assert "sort=-amount" in page.url
+    statuses = page.locator("table tbody tr td:nth-child(10)").all_inner_texts()
+    assert statuses and "Paid" not in statuses
+    assert serious_failures(page) == []

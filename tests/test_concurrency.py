@@ -4,12 +4,11 @@ Each test builds its rows before the barrier, runs the writers on their own conn
 the database holds afterwards. Only the refusals the rules allow may come back.
 """
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from settlements.models import Instalment, Payment, Settlement
 from settlements.money import from_pence, gbp, to_pence
 from tests.access_helpers import form_data, make_user
 from tests.factories import DraftSettlementFactory, approve, checker
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,29 +29,6 @@ EVEN = services.EvenSplit(3, 1, date(2020, 4, 30))
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("row locks and deadlocks need PostgreSQL")
-
-
-def race(*writers):
-    """Run the writers together once; each writer's result or exception, in order."""
-    barrier = threading.Barrier(len(writers))
-    results = [None] * len(writers)
-
-    def run(i, write):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = write()
-        except Exception as error:  # the test decides which refusals are allowed
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    close_old_connections()
-    return results
 
 
 def refusal(result, *words) -> bool:

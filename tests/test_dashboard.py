@@ -96,13 +96,13 @@ def test_a_force_sees_what_it_must_pay_and_what_it_is_owed(admin_client, world):
     assert "from Northshire\u2019s point of view" in response.text
 
 
-def test_every_overdue_instalment_is_listed_with_a_link_to_its_settlement(admin_client, world):
+def test_every_overdue_instalment_is_listed_with_a_link_to_its_settlement_page(admin_client, world):
     response = dashboard(admin_client, as_of=AS_OF.isoformat())
     board = response.context["board"]
     expected = [i.pk for i in world.agreed_by(AS_OF) if world.status(i, AS_OF) == "overdue"]
     assert [i.pk for i in board.overdue] == expected
     for row in board.overdue:
-        assert reverse("admin:settlements_settlement_change", args=[row.settlement_id]) in response.text
+        assert reverse("settlement", args=[row.settlement_id]) in response.text
 
 
 def test_only_the_oldest_overdue_instalments_are_listed_with_a_count_and_a_link_to_all(admin_client):

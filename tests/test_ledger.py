@@ -2,14 +2,13 @@
 `verify_balances`, filled from existing payments by its migration, and right when two writers race."""
 
 import importlib
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 import settlements.migrations
@@ -17,6 +16,7 @@ from settlements.models import Instalment, Payment
 from settlements.money import gbp
 from settlements.services import record_payment, reverse_payment
 from tests.factories import InstalmentFactory, PaymentFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 
@@ -137,28 +137,6 @@ def test_the_migration_fills_each_balance_from_the_payments_already_recorded():
         0,
     ]
     assert not Instalment.objects.with_wrong_paid_balance().exists()
-
-
-def race(*writers):
-    """Run the writers at once, each on its own connection; their results or exceptions."""
-    barrier, results = threading.Barrier(len(writers)), [None] * len(writers)
-
-    def run(index, write):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = write()
-        except Exception as error:  # the test decides which refusals are allowed
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, w)) for n, w in enumerate(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    close_old_connections()
-    return results
 
 
 def writers(instalment, first, prefix):

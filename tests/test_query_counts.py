@@ -12,6 +12,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+SEARCHED = {"q": "Force", "sort": "-outstanding", "include_paid": "on"}
+SEARCHED_CSV = {**SEARCHED, "q": "BULK-", "format": "csv"}
+SEARCHED_XLSX = {**SEARCHED, "sort": "payee", "format": "xlsx"}
 # Measured on SQLite and PostgreSQL (the same for 10 and 1,000 instalments); a signed-in user's session and user
 # look-ups are included. Each page: URL name, query string, most queries allowed.
 PAGES = {
@@ -21,8 +24,16 @@ PAGES = {
     "instalments due": ("instalments_due", {"as_of": "2021-03-31", "status": ["overdue", "paid"]}, 10),
     "instalments due CSV": ("instalments_due", {"as_of": "2021-03-31", "format": "csv"}, 4),
     "instalments due XLSX": ("instalments_due", {"as_of": "2021-03-31", "format": "xlsx"}, 5),
+    # Searched, sorted, paid ones included: no more queries than the plain page; an alliance is one look-up more.
+    "instalments due, searched and sorted": ("instalments_due", {"as_of": "2021-03-31", **SEARCHED}, 10),
+    "instalments due CSV, searched and sorted": ("instalments_due", {"as_of": "2021-03-31", **SEARCHED_CSV}, 4),
+    "instalments due XLSX, searched and sorted": ("instalments_due", {"as_of": "2021-03-31", **SEARCHED_XLSX}, 5),
+    "instalments due, one alliance": ("instalments_due", {"as_of": "2021-03-31", "alliance": "Alliance 1"}, 11),
     # The page, not its exports, also reads what awaits approval.
     "year end": ("year_end", {"fy": "2020/21"}, 5),
+    # Without a year: one look-up for the earliest settlement and one a year back to the first with something
+    # outstanding (here the last to have ended, as the test data's last instalments fall due in 2028).
+    "year end, latest year with something outstanding": ("year_end", {}, 7),
     "year end CSV": ("year_end", {"fy": "2020/21", "format": "csv"}, 4),
     "year end XLSX": ("year_end", {"fy": "2020/21", "format": "xlsx"}, 4),
     "hosted services": ("hosted_services", {"as_of": "2021-03-31"}, 4),
@@ -34,7 +45,7 @@ def build(count: int):
     forces = [factories.ForceFactory(short_name=f"Force {n}") for n in range(4)]
     settlements = []
     for n in range(4):
-        alliance = factories.AllianceFactory(members=[forces[n], forces[(n + 1) % 4]])
+        alliance = factories.AllianceFactory(name=f"Alliance {n}", members=[forces[n], forces[(n + 1) % 4]])
         factories.TerminationNoticeFactory(alliance=alliance, served_by=forces[n])
         factories.HostedServiceFactory(alliance=alliance, starts_on=date(2020, 4, 1) + timedelta(30 * n))
         settlements.append(factories.SettlementFactory(alliance=alliance, agreed_on=date(2020, 3, 30)))

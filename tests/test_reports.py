@@ -46,7 +46,7 @@ def matching(world: World, as_of: date, keep) -> list:
     ],
 )  # fmt: skip
 def test_the_due_report_filters_and_totals_every_matching_row(admin_client, world, params, keep):
-    response = due(admin_client, as_of=AS_OF.isoformat(), **params)
+    response = due(admin_client, as_of=AS_OF.isoformat(), include_paid="on", **params)
     assert response.status_code == 200
     expected = matching(world, AS_OF, lambda i: keep(world, i))
     assert expected, "each case should match something"
@@ -99,8 +99,8 @@ def test_the_due_report_pages_by_50_with_a_total_for_every_row(admin_client):
         ({"payer": "Atlantis"}, "No force has the short name “Atlantis”"),
         ({"payee": "atlantis"}, "No force has the short name “atlantis”"),
         ({"status": "late"}, "“late” is not a status"),
-        ({"alliance": "abc"}, "No alliance has the id “abc”"),
-        ({"alliance": "99999"}, "No alliance has the id"),
+        ({"alliance": "abc"}, "No alliance is called “abc”: choose one from the list."),
+        ({"alliance": "99999"}, "No alliance is called “99999”"),
         ({"format": "pdf"}, "“pdf” is not a format"),
         ({"page": "x"}, None),
     ],
@@ -211,11 +211,27 @@ def test_the_alliance_filter_lists_alliances_by_name_while_they_are_few(admin_cl
     assert f'<option value="{alliance.pk}">West Mercia and Warwickshire</option>' in html
 
 
-def test_the_alliance_filter_takes_an_id_once_there_are_too_many_to_list(admin_client, world, monkeypatch):
+def test_the_alliance_filter_suggests_names_as_they_are_typed_once_there_are_many(admin_client, world, monkeypatch):
     monkeypatch.setattr("settlements.filters.ALLIANCES_LISTED", 2)
-    html = due(admin_client, alliance=world.alliances["nssd"].pk).content.decode()
+    nssd = world.alliances["nssd"]
+    response = due(admin_client, alliance=nssd.name)
+    html = response.content.decode()
     assert '<select name="alliance"' not in html
-    assert f'<input type="text" name="alliance" value="{world.alliances["nssd"].pk}"' in html
+    assert f'<input type="text" name="alliance" value="{nssd.name}" list="id_alliance_names"' in html
+    assert '<datalist id="id_alliance_names">' in html
+    assert html.count("<option value=") >= len(world.alliances)
+    assert f'<option value="{world.alliances["wmwa"].name}"></option>' in html
+    assert {row.settlement.alliance for row in response.context["page"]} == {nssd}
+    help_text = response.context["form"]["alliance"].help_text
+    assert "id" not in help_text.split() and "address" not in help_text
+
+
+def test_a_link_to_an_alliance_by_its_id_still_works_and_shows_its_name(admin_client, world, monkeypatch):
+    monkeypatch.setattr("settlements.filters.ALLIANCES_LISTED", 2)
+    nssd = world.alliances["nssd"]
+    response = due(admin_client, alliance=nssd.pk)
+    assert {row.settlement.alliance for row in response.context["page"]} == {nssd}
+    assert f'name="alliance" value="{nssd.name}"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -50,12 +50,12 @@ def test_the_dashboard_on_the_demo_data(admin_client, demo_rows):
 def test_the_due_exports_on_the_demo_data(admin_client, demo_rows):
     instalments, payments = demo_rows
     outstanding = sum(i.amount.amount - paid(i, payments, TODAY) for i in instalments)
-    response = admin_client.get(reverse("instalments_due"), {"format": "csv"})
+    response = admin_client.get(reverse("instalments_due"), {"format": "csv", "include_paid": "on"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == len(instalments)
     assert sum(Decimal(r["outstanding"]) for r in rows) == outstanding
-    response = admin_client.get(reverse("instalments_due"), {"format": "xlsx"})
+    response = admin_client.get(reverse("instalments_due"), {"format": "xlsx", "include_paid": "on"})
     sheet = load_workbook(io.BytesIO(response.content))["Instalments due"]
     [total] = [row for row in sheet.iter_rows() if row[0].value == "Total"]
     assert Decimal(str(total[9].value)) == outstanding

@@ -168,4 +168,36 @@ def test_every_protected_row_trigger_survives_the_migrations():
         cursor.execute(sql)
         present = set(cursor.fetchall())
     expected = {(table, f"{table}_{name}") for table, names in PROTECTED.items() for name in names}
+    closed_year = [f"closed_year_{event}" for event in ("insert", "update", "delete")]
+    expected |= {(table, f"{table}_{name}") for table in CLOSED_YEAR_GUARDED for name in closed_year}
+    expected |= {
+        ("settlements_yearclosing", f"settlements_yearclosing_kept_{e}") for e in ("insert", "update", "delete")
+    }
+    if connection.vendor == "postgresql":  # one trigger for the three events, listed once per event
+        expected = {(table, name.rsplit("_", 1)[0] if "_closed_year_" in name else name) for table, name in expected}
     assert expected <= present
+
+
+CLOSED_YEAR_GUARDED = [
+    "settlements_payment",
+    "settlements_instalment",
+    "settlements_schedulerevision",
+    "settlements_settlement",
+    "settlements_settlementadjustment",
+]
+
+
+def test_the_closed_year_triggers_in_force_are_those_that_wait_for_a_close_and_honour_the_bypass():
+    """Re-created from an older migration, they would lose the bypass (SQLite) or the year's lock (PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%%closed_year%%'"
+        needed = ["settlements_guard()", "REFUSED: "]
+    else:
+        sql = "SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'settlements_%%closed_year'"
+        needed = ["settlements_closed_year_held(", "REFUSED: "]
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        found = dict(cursor.fetchall())
+    assert len(found) == (15 if connection.vendor == "sqlite" else 5), sorted(found)
+    for name, text in found.items():
+        assert all(word in text for word in needed), name

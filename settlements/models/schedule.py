@@ -174,6 +174,10 @@ class InstalmentQuerySet(models.QuerySet):
             settlement__in=settlements.values("pk"),
         )
 
+    def unpaid(self):
+        """Instalments with something still outstanding, counting every payment and reversal recorded."""
+        return self.filter(paid_to_date_pence__lt=Pence("amount"))
+
     def in_financial_year(self, fy: FinancialYear):
         return self.filter(due_on__range=(fy.start, fy.end))
 

@@ -24,8 +24,9 @@ class YearClosingQuerySet(models.QuerySet):
 class YearClosing(models.Model):
     """One financial year's lock: closed by a finance approver, reopened by another with a reason.
 
-    The database refuses any entry dated in a closed year (triggers in migration 0004), so the row is
-    the lock itself: `starts_on` and `ends_on` are what those triggers compare with.
+    The database refuses any entry dated in a closed year (triggers in migrations 0004 and 0011), so the
+    row is the lock itself: `starts_on` and `ends_on` are what those triggers compare with. The row is never
+    deleted and changes only by reopening or closing again (0011); its history keeps every closing.
     """
 
     starts_on = models.DateField(unique=True, editable=False)

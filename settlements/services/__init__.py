@@ -10,7 +10,7 @@ from .approvals import (
     reject_schedule_revision,
     withdraw_settlement,
 )
-from .payments import outstanding_on, record_payment, reverse_payment
+from .payments import Recorded, outstanding_on, record_payment, record_payment_once, reverse_payment
 from .revisions import preview_revision, revise_schedule, schedule_before, split_schedule
 from .schedules import (
     EvenSplit,
@@ -32,6 +32,7 @@ __all__ = [
     "EvenSplit",
     "ExplicitAmounts",
     "PlannedInstalment",
+    "Recorded",
     "SchedulePlan",
     "StaleVersionError",
     "approve_adjustment",
@@ -45,6 +46,7 @@ __all__ = [
     "preview_revision",
     "preview_schedule",
     "record_payment",
+    "record_payment_once",
     "reject_adjustment",
     "reject_schedule_revision",
     "reopen_financial_year",

@@ -2,11 +2,37 @@
 
 Two writers that both follow it wait for each other instead of deadlocking. Call these inside
 transaction.atomic, in this order, and take no other row lock on these tables first.
+
+Before any row, on PostgreSQL: the financial years the write is dated in, shared (hold_years). Closing or
+reopening a year takes its year exclusively (lock_year) and no row of these tables, so a close waits for
+the writes in flight in its year and the writes after it see it. The closed-year triggers take the same
+shared lock themselves (migration 0011), so a path that skips hold_years is still serialised; taking it
+first lets a service's own check see a closing committed meanwhile and refuse in words.
 """
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
+
+
+def hold_years(*days: date) -> None:
+    """First of all: the financial years of these dates, shared, so that none of them closes meanwhile."""
+    if connection.vendor != "postgresql":
+        return  # SQLite lets one writer at a time
+    with connection.cursor() as cursor:
+        for day in sorted(set(days)):
+            cursor.execute("SELECT settlements_lock_year(%s, false)", [day])
+
+
+def lock_year(day: date) -> None:
+    """For closing or reopening the financial year holding `day`: wait for its writes in flight, keep new ones out."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT settlements_lock_year(%s, true)", [day])
 
 
 def lock_settlement(settlement_id) -> Settlement:

@@ -1,6 +1,7 @@
 """Payments against instalments, and reversals that correct them: added, never edited or deleted."""
 
 from datetime import date
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -95,7 +96,14 @@ def outstanding_on(instalment: Instalment) -> Money:
     return from_pence(pence.get())
 
 
-def _save(payment: Payment, reference: str, expected: dict) -> Payment:
+class Recorded(NamedTuple):
+    """A payment asked for, and whether this call recorded it (False: it was already recorded, nothing changed)."""
+
+    payment: Payment
+    created: bool
+
+
+def _save(payment: Payment, reference: str, expected: dict) -> Recorded:
     payment.full_clean()
     try:
         with transaction.atomic():
@@ -106,22 +114,32 @@ def _save(payment: Payment, reference: str, expected: dict) -> Payment:
         existing = _existing_or_refuse(reference, **expected)
         if existing is None:
             raise
-        return existing
-    return payment
+        return Recorded(existing, created=False)
+    return Recorded(payment, created=True)
 
 
 def record_payment(
     *, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None, today: date | None = None
 ) -> Payment:
     """Record money paid against an instalment; the reference makes a repeated call harmless."""
+    return record_payment_once(
+        instalment=instalment, amount=amount, paid_on=paid_on, reference=reference, recorded_by=recorded_by, today=today
+    ).payment
+
+
+def record_payment_once(
+    *, instalment, amount: Money, paid_on: date, reference: str, recorded_by=None, today: date | None = None
+) -> Recorded:
+    """As `record_payment`, saying whether this call recorded the payment or found it already recorded."""
     amount, reference = clean_amount(amount, "amount"), clean_reference(reference)
     paid_on = clean_date(paid_on, "paid_on")
     dating.refuse_future(paid_on, field="paid_on", what="A payment", today=today)
     with transaction.atomic():
+        locks.hold_years(paid_on)
         locked = _lock(instalment)
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
         if existing := _existing_or_refuse(reference, **expected):
-            return existing
+            return Recorded(existing, created=False)
         dating.refuse_closed(paid_on, what=f"a payment made on {paid_on:%d/%m/%Y} cannot be recorded", field="paid_on")
         if paid_on < locked.settlement.agreed_on:
             raise ValidationError(
@@ -164,6 +182,7 @@ def reverse_payment(
     if not reason:
         raise ValidationError({"reason": "Give the reason for the reversal."})
     with transaction.atomic():
+        locks.hold_years(reversed_on, *([payment.paid_on] if payment else []))
         locked = _lock(payment.instalment if payment else None)
         (original,) = [p for p in locks.lock_payments([locked]) if p.pk == payment.pk]
         expected = {"kind": Payment.Kind.REVERSAL, "reverses_id": original.pk, "paid_on": reversed_on, "reason": reason}
@@ -190,4 +209,4 @@ def reverse_payment(
             recorded_by=recorded_by,
         )
         reversal._history_user = recorded_by
-        return _save(reversal, reference, expected)
+        return _save(reversal, reference, expected).payment

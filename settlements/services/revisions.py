@@ -78,9 +78,11 @@ def revise_schedule(
     """Replace the instalments with no payments by new ones for exactly the same remainder, keeping history."""
     if isinstance(revised_on, date):
         dating.refuse_future(revised_on, field="revised_on", what="A revision", today=today)
-        what = f"a schedule revision taking effect on {revised_on:%d/%m/%Y} cannot be made"
-        dating.refuse_closed(revised_on, what=what, field="revised_on")
     with transaction.atomic():
+        if isinstance(revised_on, date):
+            locks.hold_years(revised_on)
+            what = f"a schedule revision taking effect on {revised_on:%d/%m/%Y} cannot be made"
+            dating.refuse_closed(revised_on, what=what, field="revised_on")
         settlement = locks.lock_settlement(settlement.pk)
         # Lock the schedule so that no payment lands on an instalment while it is being replaced.
         locks.lock_instalments(settlement)

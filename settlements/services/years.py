@@ -10,6 +10,7 @@ from settlements import dating, roles
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment, Payment, YearClosing
 
+from . import locks
 from .approvals import ApprovalRefused
 
 
@@ -36,6 +37,7 @@ def close_financial_year(*, financial_year: FinancialYear, closed_by, note: str 
         raise ValidationError(
             f"{financial_year} ends on {financial_year.end:%d/%m/%Y}: a year can be closed only after it has ended."
         )
+    locks.lock_year(financial_year.start)  # the writes in flight in the year commit first, later ones wait
     # Lock the closings so that two approvers closing adjacent years keep them in order.
     closings = {c.starts_on: c for c in YearClosing.objects.select_for_update()}
     existing = closings.get(financial_year.start)
@@ -62,6 +64,7 @@ def reopen_financial_year(*, financial_year: FinancialYear, reopened_by, reason:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the reason for reopening the year."})
+    locks.lock_year(financial_year.start)
     closings = {c.starts_on: c for c in YearClosing.objects.select_for_update()}
     closing = closings.get(financial_year.start)
     if closing is None or not closing.is_closed:

@@ -1,4 +1,4 @@
-"""{% year_status as_of %}: a report's line saying whether its figures are final or provisional."""
+"""{% year_status as_of include_pending %}: a report's line saying whether its figures are final or provisional."""
 
 from django import template
 
@@ -8,5 +8,5 @@ register = template.Library()
 
 
 @register.inclusion_tag("includes/year_status.html")
-def year_status(as_of):
-    return {"status": status_on(as_of) if as_of else None}
+def year_status(as_of, include_pending=False):
+    return {"status": status_on(as_of, bool(include_pending)) if as_of else None}

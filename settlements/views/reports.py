@@ -9,7 +9,7 @@ from settlements import exports
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
 from settlements.reports.awaiting import awaiting_approval, parties_filter
 from settlements.reports.hosted import hosted_terms
-from settlements.reports.instalments_due import INCLUDES_PENDING
+from settlements.reports.instalments_due import INCLUDES_PENDING, sort_label
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
 from settlements.reports.years import year_status
@@ -26,6 +26,15 @@ def refused(form) -> HttpResponseBadRequest:
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+def sort_headings(sort: str) -> dict[str, dict]:
+    """Each sortable column's aria-sort state and the sort its heading's link asks for (the other way round if on)."""
+    headings = {}
+    for key in ("due", "payer", "payee", "amount", "outstanding"):
+        state = "ascending" if sort == key else "descending" if sort == f"-{key}" else ""
+        headings[key] = {"state": state, "link": f"-{key}" if state == "ascending" else key}
+    return headings
+
+
 @viewer_required
 @require_GET
 def instalments_due(request):
@@ -39,7 +48,7 @@ def instalments_due(request):
     if form.wants() == "csv":
         return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
     if form.wants() == "xlsx":
-        scope = [*filters.describe(), year_status(filters.as_of).row]
+        scope = [*filters.describe(), year_status(filters.as_of, filters.include_pending).row]
         return exports.instalments_due_xlsx(due_report(filters, every_row=True), scope, filename)
     rows = due_report(filters)
     count, totals = rows.count_and_totals(filters.as_of)
@@ -52,6 +61,8 @@ def instalments_due(request):
         "page": paginator.get_page(request.GET.get("page")),
         "totals": totals,
         "awaiting": awaiting_approval(filters.as_of, parties=parties),
+        "headings": sort_headings(filters.sort),
+        "sorted_by": sort_label(filters.sort),
     }
     return render(request, "settlements/instalments_due.html", context)
 
@@ -74,7 +85,8 @@ def year_end(request):
         table = form.cleaned_data.get("table") or "settlements"
         return exports.year_end_csv(position, table, f"{filename}-{table}")
     if form.wants() == "xlsx":
-        return exports.year_end_xlsx(position, [*scope, year_status(position.as_at).row], filename)
+        status = year_status(position.as_at, include_pending)
+        return exports.year_end_xlsx(position, [*scope, status.row], filename)
     page = Paginator(position.settlements, YEAR_END_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

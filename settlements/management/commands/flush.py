@@ -1,9 +1,9 @@
-"""Django's flush, which first opens every closed financial year.
+"""Django's flush, through the triggers' one way past them.
 
-A closed year makes the database refuse deletes of the rows dated in it (migration 0004). A flush wipes
-everything anyway, so the closings go first; test teardown and bench clean-up go through here.
-On SQLite, which empties tables with DELETE, the protected-row triggers are passed by
-settlements.triggers.bypass(); PostgreSQL empties them with TRUNCATE, which row triggers do not see.
+A closed year makes the database refuse deletes of the rows dated in it, and a closing itself is never
+deleted (migrations 0004, 0008, 0011). On SQLite, which empties tables with DELETE, every one of those
+triggers is passed by settlements.triggers.bypass(); PostgreSQL empties them with TRUNCATE, which row
+triggers do not see. Test teardown goes through here.
 """
 
 from django.core.management.base import CommandError
@@ -21,9 +21,6 @@ class Command(FlushCommand):
             if answer != "yes":
                 raise CommandError("Flush cancelled.")
         connection = connections[database]
-        if "settlements_yearclosing" in connection.introspection.table_names():
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM settlements_yearclosing")
         if connection.vendor == "sqlite":
             with triggers.bypass(using=database):
                 return super().handle(**{**options, "interactive": False})

@@ -15,7 +15,7 @@ import settlements.money
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0010_documents"),
+        ("settlements", "0011_closings_serialised_and_kept"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
