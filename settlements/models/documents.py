@@ -46,6 +46,15 @@ def _exactly_one_record() -> Q:
     return condition
 
 
+class DocumentQuerySet(models.QuerySet):
+    def about_settlement(self, settlement):
+        """The papers a settlement's page lists: its own, and those of its alliance and its termination notice."""
+        about = Q(settlement=settlement.pk) | Q(alliance=settlement.alliance_id)
+        if settlement.termination_notice_id:
+            about |= Q(notice=settlement.termination_notice_id)
+        return self.filter(about).select_related("uploaded_by").order_by("dated_on", "pk")
+
+
 class Document(models.Model):
     """A file kept with an alliance, a notice, a settlement, a schedule revision or a payment."""
 
@@ -91,6 +100,8 @@ class Document(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = DocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-dated_on", "-uploaded_at", "pk"]
         constraints = [
@@ -116,6 +127,11 @@ class Document(models.Model):
     def is_locked(self) -> bool:
         """Kept for good: its record is approved (a settlement or request decided, a payment recorded)."""
         return self.record is not None and keeps_documents(self.record)
+
+    def record_kind(self) -> str:
+        """What the document is kept with: "Settlement", "Alliance", "Termination notice", ..."""
+        field = self.record_field
+        return type(self)._meta.get_field(field).related_model._meta.verbose_name.capitalize() if field else ""
 
     def version_number(self) -> int:
         number, earlier = 1, self.replaces
