@@ -86,9 +86,14 @@ def _confirm(request):
     if not storage.exists(kept["stored"]):
         messages.error(request, "This file was imported already, or its preview expired: upload it again.")
         return redirect("admin:settlements_import")
-    with storage.open(kept["stored"], "rb") as stored:
-        stored.name, stored.size = kept["name"], storage.size(kept["stored"])
-        sheets = reading.read_upload(stored, kept["name"], csv_sheet=kept["csv_sheet"])
+    try:
+        with storage.open(kept["stored"], "rb") as stored:
+            sheets = reading.read_upload(
+                _Kept(stored, storage.size(kept["stored"])), kept["name"], csv_sheet=kept["csv_sheet"]
+            )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("admin:settlements_import")
     outcome = run_import(sheets=sheets, user=request.user, confirm=True)
     if not outcome.written:
         return _render(request, ImportForm(), outcome, "")
@@ -99,6 +104,16 @@ def _confirm(request):
         "person approves each one, and their held payments are then recorded.",
     )
     return redirect(reverse("admin:settlements_settlement_changelist") + "?status__exact=draft")
+
+
+class _Kept:
+    """The kept file, with the size read_upload() checks."""
+
+    def __init__(self, file, size: int):
+        self.file, self.size = file, size
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
 
 
 def import_template(request, sheet: str):

@@ -140,9 +140,8 @@ class Document(models.Model):
         return number
 
     def clean(self):
-        if self.replaces_id and self.replaces.record_field != self.record_field:
-            raise ValidationError({"replaces": "A new version belongs to the same record as the one it replaces."})
-        if self.replaces_id and self.replaces.record != self.record:
+        earlier = self.replaces if self.replaces_id else None
+        if earlier is not None and (earlier.record_field, earlier.record) != (self.record_field, self.record):
             raise ValidationError({"replaces": "A new version belongs to the same record as the one it replaces."})
 
     # Audit rule: the model refuses as the database does (migration 0010 creates the triggers).
