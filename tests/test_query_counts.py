@@ -48,7 +48,7 @@ def build(count: int):
         alliance = factories.AllianceFactory(name=f"Alliance {n}", members=[forces[n], forces[(n + 1) % 4]])
         factories.TerminationNoticeFactory(alliance=alliance, served_by=forces[n])
         factories.HostedServiceFactory(alliance=alliance, starts_on=date(2020, 4, 1) + timedelta(30 * n))
-        settlements.append(factories.SettlementFactory(alliance=alliance, agreed_on=date(2020, 3, 30)))
+        settlements.append(factories.DraftSettlementFactory(alliance=alliance, agreed_on=date(2020, 3, 30)))
     instalments = Instalment.objects.bulk_create(
         Instalment(
             settlement=settlements[n % 4],
@@ -58,6 +58,7 @@ def build(count: int):
         )
         for n in range(count)
     )
+    factories.approve_in_bulk(settlements)
     Payment.objects.bulk_create(
         Payment(
             instalment=row,
