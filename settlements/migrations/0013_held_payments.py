@@ -15,7 +15,7 @@ import settlements.money
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("settlements", "0011_closings_serialised_and_kept"),
+        ("settlements", "0012_schedule_closed_on_approval"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
