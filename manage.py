@@ -8,6 +8,8 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alliance.settings")
+    # The settings let a few commands that neither serve nor sign anything run without SECRET_KEY.
+    os.environ["ALLIANCE_COMMAND"] = sys.argv[1] if len(sys.argv) > 1 else ""
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

@@ -29,15 +29,21 @@ def env_list(name: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 
+# Commands that neither serve pages nor sign anything (set in manage.py): they run where the serving settings,
+# SECRET_KEY and ALLOWED_HOSTS, are not given, as the README's commands for roles are typed. Anything that needs
+# the key (sessions, password-reset links) still fails without it, with Django's own message.
+OFFLINE_COMMANDS = {"set_role", "changepassword", "createsuperuser"}
+OFFLINE = os.environ.get("ALLIANCE_COMMAND", "") in OFFLINE_COMMANDS
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if DEBUG and not SECRET_KEY:
     # Development only: a fresh key each start, so no key is ever committed.
     SECRET_KEY = get_random_secret_key()
-if not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+if not DEBUG and not OFFLINE and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ImproperlyConfigured("SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-if not DEBUG and not ALLOWED_HOSTS:
+if not DEBUG and not OFFLINE and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list this site's host names when DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -161,8 +167,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
-# The login shown to a newcomer by `make demo`; it is refused whenever DEBUG is off.
+# The logins shown to a newcomer by `make demo`; they are refused whenever DEBUG is off.
 DEMO_USERNAME = "demo"
+# The demo's logins and their roles: a finance editor and a finance approver, never a superuser.
+DEMO_LOGINS = {DEMO_USERNAME: "finance_editor", "demo-approver": "finance_approver"}
 
 LANGUAGE_CODE = "en-gb"
 # British English only: the browser's language never turns dates into 04/30/2020.

@@ -19,9 +19,21 @@ from .admin_history import AuditedAdmin
 from .admin_links import RecordPaymentColumnMixin, RecordPaymentInlineMixin, SettlementPageLinkMixin
 from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
 from .admin_years import ParentYearLockInlineMixin, YearLockMixin
+from .dates import uk
 from .fiscal import FinancialYear
 from .money import format_gbp, from_pence
 from .reports.balances import current_schedule
+
+
+def date_column(field: str, description: str):
+    """A list column showing a date as 30/04/2020: narrower than "30 April 2020", so the amounts fit beside it."""
+
+    @admin.display(description=description, ordering=field)
+    def column(model_admin, obj):
+        day = getattr(obj, field)
+        return uk(day) if day else "-"
+
+    return column
 
 
 def money_column(field: str, description: str):
@@ -241,9 +253,18 @@ class SettlementAdmin(
     SettlementPageLinkMixin, SettlementApprovalMixin, YearLockMixin, SettlementLocksMixin, AuditedAdmin
 ):
     change_form_template = "admin/settlements/settlement/change_form.html"
-    list_display = ["__str__", "alliance", "cash_column", "headline_column", "full_and_final", "status"]
+    # The money first, so that it is never the part of the row cut off on a 1,366 px screen.
+    list_display = ["__str__", "headline_column", "cash_column", "status", "full_and_final", "alliance"]
     list_filter = [ApprovalFilter, "payer", "payee", AgreedInFinancialYearFilter, "full_and_final"]
-    search_fields = ["alliance__name", "payer__name", "payee__name", "notes"]
+    search_fields = [
+        "alliance__name",
+        "payer__name",
+        "payer__short_name",
+        "payee__name",
+        "payee__short_name",
+        "instalments__payments__reference",
+        "notes",
+    ]
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
     readonly_fields = ["headline_total", "entered_by", "approved_by", "approved_at"]
@@ -254,7 +275,7 @@ class SettlementAdmin(
         ("Terms", {"fields": ["full_and_final", "funding_note", "notes"]}),
         ("Approval", {"fields": ["entered_by", "approved_by", "approved_at"]}),
     ]
-    cash_column = money_column("cash_amount", "cash amount")
+    cash_column = money_column("cash_amount", "cash")
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_headline()
@@ -263,7 +284,7 @@ class SettlementAdmin(
         # "Full and final" is a term the agreement states, so a new settlement does not assume it.
         return {"full_and_final": False, **super().get_changeform_initial_data(request)}
 
-    @admin.display(description="headline total (cash plus adjustments)", ordering="headline_pence")
+    @admin.display(description="headline total", ordering="headline_pence")
     def headline_column(self, obj):
         return format_gbp(from_pence(obj.headline_pence))
 
@@ -429,16 +450,16 @@ class InstalmentAdmin(
 ):
     form = forms.InstalmentAdminForm
     list_display = [
-        "number",
+        "number_column",
         "settlement",
-        "due_on",
-        "financial_year",
+        "due_column",
         "amount_column",
         "paid",
         "outstanding",
         "status",
+        "financial_year",
     ]
-    list_display_links = ["number", "settlement"]
+    list_display_links = ["number_column", "settlement"]
     list_filter = [
         InstalmentStatusFilter,
         FinancialYearFilter,
@@ -446,7 +467,15 @@ class InstalmentAdmin(
         "settlement__payee",
         "funding_source",
     ]
-    search_fields = ["settlement__alliance__name", "settlement__payer__name", "settlement__payee__name", "notes"]
+    search_fields = [
+        "settlement__alliance__name",
+        "settlement__payer__name",
+        "settlement__payer__short_name",
+        "settlement__payee__name",
+        "settlement__payee__short_name",
+        "payments__reference",
+        "notes",
+    ]
     date_hierarchy = "due_on"
     list_select_related = ["settlement__payer", "settlement__payee", "superseded_by", "introduced_by"]
     # A filtered list would otherwise count every instalment as well as the matching ones ("N of M").
@@ -454,6 +483,11 @@ class InstalmentAdmin(
     readonly_fields = ["financial_year", "paid", "outstanding", "status", "introduced_by", "superseded_by"]
     inlines = [PaymentInline]
     amount_column = money_column("amount", "amount")
+    due_column = date_column("due_on", "due on")
+
+    @admin.display(description="no.", ordering="number")
+    def number_column(self, obj):
+        return obj.number
 
     def get_readonly_fields(self, request, obj=None):
         # A saved instalment changes with its schedule (Generate or Revise schedule), never on its own.
@@ -485,9 +519,17 @@ def payment_recorded_message(payment: models.Payment, created: bool) -> str:
 class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     """Payments are recorded and reversed through the payment services; never edited or deleted."""
 
-    list_display = ["reference", "instalment", "paid_on", "kind", "amount_column", "recorded_by", "recorded_at"]
+    list_display = ["reference", "kind", "signed_amount", "paid_column", "instalment", "recorded_by"]
     list_filter = ["kind", PaidInFinancialYearFilter, "instalment__settlement__payer"]
-    search_fields = ["reference", "reason", "instalment__settlement__alliance__name"]
+    search_fields = [
+        "reference",
+        "reason",
+        "instalment__settlement__alliance__name",
+        "instalment__settlement__payer__name",
+        "instalment__settlement__payer__short_name",
+        "instalment__settlement__payee__name",
+        "instalment__settlement__payee__short_name",
+    ]
     date_hierarchy = "paid_on"
     list_select_related = ["instalment__settlement__payer", "instalment__settlement__payee", "recorded_by"]
     readonly_fields = ["kind", "reverses", "recorded_by", "recorded_at"]
@@ -495,6 +537,12 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
     # A payment is kept as recorded, so its page only lists its papers: they are uploaded from the documents page.
     inlines = [type("PaymentDocumentListInline", (DocumentListInline,), {"fk_name": "payment"})]
     amount_column = money_column("amount", "amount")
+    paid_column = date_column("paid_on", "paid on")
+
+    @admin.display(description="amount", ordering="amount")
+    def signed_amount(self, obj):
+        """A reversal takes its amount back, so it shows negative: -£5.00."""
+        return format_gbp(-obj.amount if obj.is_reversal() else obj.amount)
 
     def get_urls(self):
         reverse_page = self.admin_site.admin_view(self.reverse_view)

@@ -8,10 +8,10 @@ from django.contrib.auth.forms import AuthenticationForm
 
 
 class DemoAwareModelBackend(ModelBackend):
-    """Django's backend, but the demo login works only while DEBUG is on."""
+    """Django's backend, but the demo logins work only while DEBUG is on."""
 
     def user_can_authenticate(self, user):
-        if user.get_username() == settings.DEMO_USERNAME and not settings.DEBUG:
+        if user.get_username() in settings.DEMO_LOGINS and not settings.DEBUG:
             return False
         return super().user_can_authenticate(user)
 

@@ -11,6 +11,7 @@ from settlements.dates import UKDateField
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
 from settlements.reports.instalments_due import DEFAULT_SORT, DueFilters, sort_key
+from settlements.reports.year_end import latest_year_with_outstanding
 
 FORMATS = [("html", "Web page"), ("csv", "CSV"), ("xlsx", "Excel (XLSX)")]
 FORMAT_MESSAGE = "“%(value)s” is not a format: use html, csv or xlsx."
@@ -244,8 +245,15 @@ class YearEndFilterForm(forms.Form):
     )
 
     def financial_year(self) -> FinancialYear:
-        """The year asked for, or the last one to have ended."""
-        return self.cleaned_data.get("fy") or FinancialYear.for_date(timezone.localdate()).previous()
+        """The year asked for, or the latest to have ended with something outstanding at its 31 March."""
+        year = self.cleaned_data.get("fy")
+        if year is None:
+            include_pending = bool(self.cleaned_data.get("include_pending"))
+            year = latest_year_with_outstanding(timezone.localdate(), include_pending=include_pending)
+            # The box shows the year the page is about, as if it had been typed.
+            self.data = self.data.copy()
+            self.data["fy"] = str(year)
+        return year
 
     def wants(self) -> str:
         return self.cleaned_data.get("format") or "html"

@@ -152,6 +152,7 @@ def has_payments(instalment) -> bool:
 def check_instalment_save(instalment) -> None:
     stored = _stored(instalment)
     if stored is None:
+        check_instalment_added(instalment)
         return
     if has_payments(stored):
         changed = _changed(instalment, stored, PAID_INSTALMENT_LOCKED_FIELDS)
@@ -168,6 +169,20 @@ def check_instalment_save(instalment) -> None:
                 f"so its {', '.join(changed)} cannot change: revise the schedule instead, for a second person to "
                 "approve."
             )
+
+
+def check_instalment_added(instalment) -> None:
+    """A settled schedule takes new instalments only from a pending revision of it (the database refuses too)."""
+    settlement = instalment.settlement if instalment.settlement_id else None
+    if not is_settled(settlement):
+        return
+    revision = instalment.introduced_by if instalment.introduced_by_id else None
+    if revision is not None and revision.is_pending() and revision.settlement_id == settlement.pk:
+        return
+    raise ImmutableRecordError(
+        f"This settlement is {settlement.get_status_display().lower()}, so its schedule takes no new instalment: "
+        "revise the schedule instead, for a second person to approve."
+    )
 
 
 def check_instalment_delete(instalment) -> None:

@@ -93,10 +93,9 @@ def store(made: as_at_model.Records) -> dict:
     alliance = factories.AllianceFactory(members=[payer, payee])
     pks, rows = {}, {}
     for s in made.settlements:
-        status = models.Settlement.Status.APPROVED if s.approved else models.Settlement.Status.DRAFT
+        # Entered as drafts: approved once their schedules are in, since an approved one takes no new instalment.
         rows[s.key] = models.Settlement.objects.create(
             alliance=alliance, payer=payer, payee=payee, agreed_on=s.agreed_on, cash_amount=from_pence(s.cash),
-            status=status,
         )  # fmt: skip
         pks[s.key] = rows[s.key].pk
     sequences = {}
@@ -116,6 +115,7 @@ def store(made: as_at_model.Records) -> dict:
         )
         for i in made.instalments
     )  # fmt: skip
+    factories.approve_in_bulk([rows[s.key] for s in made.settlements if s.approved])
     for i, row in zip(made.instalments, instalments, strict=True):
         rows[i.key] = row
         pks[i.key] = row.pk

@@ -127,7 +127,7 @@ def test_recent_changes_filters_by_date(manager):
 
 def test_recent_changes_explains_a_date_range_that_runs_backwards(manager):
     page = manager.get(RECENT, {"date_from": "02/04/2020", "date_to": "01/04/2020"})
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "on or before the To date" in page.content.decode()
 
 
@@ -190,3 +190,12 @@ def test_history_tables_have_no_admin_pages_of_their_own():
 def test_the_admin_home_links_finance_managers_to_recent_changes(client, role, linked):
     client.force_login(make_user(role))
     assert (RECENT.encode() in client.get(reverse("admin:index")).content) is linked
+
+
+def test_recent_changes_use_the_sites_layout_table_and_folded_entry_values(manager):
+    ForceFactory(name="Folded Police")
+    html = manager.get(RECENT, {"model": "force"}).content.decode()
+    assert 'class="site-nav"' in html and '<table class="table">' in html
+    assert '<caption class="table__caption">1 change, newest first</caption>' in html
+    assert "<summary>Entered with 4 values</summary>" in html
+    assert '<option value="" selected>Anyone</option>' in html

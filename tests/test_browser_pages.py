@@ -321,3 +321,26 @@ def test_the_due_report_is_searched_and_sorted_by_its_column_headings(officer, l
     statuses = page.locator("table tbody tr td:nth-child(10)").all_inner_texts()
     assert statuses and "Paid" not in statuses
     assert serious_failures(page) == []
+
+
+# Each list's money columns: at 1,366 px each must lie wholly inside the list, nothing scrolled out of sight.
+MONEY_COLUMNS = {
+    "/admin/settlements/settlement/": ["headline_column", "cash_column", "status"],
+    "/admin/settlements/instalment/": ["amount_column", "paid", "outstanding", "status"],
+    "/admin/settlements/payment/": ["kind", "signed_amount"],
+}
+CUT_OFF = """(names) => {
+  const list = document.querySelector('.results').getBoundingClientRect();
+  return names.filter((name) => [...document.querySelectorAll(`.column-${name}, .field-${name}`)]
+    .some((cell) => { const box = cell.getBoundingClientRect();
+      return box.right > Math.min(list.right, window.innerWidth) + 1 || box.width < 20; }));
+}"""
+
+
+def test_the_admin_lists_show_their_money_whole_at_1366_px(officer, live_server, records):
+    officer.set_viewport_size({"width": 1366, "height": 900})
+    for address, names in MONEY_COLUMNS.items():
+        officer.goto(live_server.url + address)
+        assert officer.locator("#result_list tbody tr").count() > 1
+        assert officer.evaluate(CUT_OFF, names) == [], address
+        assert sideways_scroll(officer) == ""

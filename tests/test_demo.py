@@ -1,6 +1,8 @@
+import io
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from djmoney.money import Money
@@ -130,3 +132,26 @@ def test_fixtures_keep_money_exact_through_dumpdata_and_loaddata(tmp_path):
         models.Instalment.objects.update(amount=Money("999999999.99", "GBP"))
         call_command("loaddata", str(fixture), verbosity=0)
     assert sorted(models.Instalment.objects.values_list("pk", "amount")) == before
+
+
+@pytest.mark.parametrize(("username", "role"), [("demo", "finance_editor"), ("demo-approver", "finance_approver")])
+def test_each_demo_login_is_a_finance_officer_refused_with_debug_off(client, settings, username, role):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("load_demo", "--with-demo-login", stdout=out)
+    assert f"as '{username}' ({role.replace('_', ' ')}) with password 'alliance-demo-only'" in out.getvalue()
+    user = get_user_model().objects.get(username=username)
+    assert (user.is_staff, user.is_superuser, [g.name for g in user.groups.all()]) == (True, False, [role])
+    assert client.login(username=username, password="alliance-demo-only")
+    client.logout()
+    settings.DEBUG = False
+    assert not client.login(username=username, password="alliance-demo-only")
+
+
+def test_a_demo_login_made_a_superuser_before_is_put_back_to_its_role(settings):
+    settings.DEBUG = True
+    get_user_model().objects.create_superuser("demo", "", "alliance-demo-only")
+    call_command("load_demo", "--with-demo-login", stdout=io.StringIO())
+    user = get_user_model().objects.get(username="demo")
+    assert not user.is_superuser and user.check_password("alliance-demo-only")
+    assert [g.name for g in user.groups.all()] == ["finance_editor"]

@@ -134,7 +134,7 @@ def test_the_password_change_hint_is_the_one_its_field_points_at(admin_client):
 def test_the_recent_changes_from_hint_is_shown(admin_client):
     response = admin_client.get(reverse("recent_changes"))
     assert 'id="id_date_from_helptext"' in response.text
-    assert "For example, 30/03/2020" in response.text
+    assert "For example 31/03/2021." in response.text
 
 
 def test_the_generate_schedule_method_is_a_fieldset_with_a_legend(admin_client, settlement):

@@ -31,6 +31,9 @@ PAGES = {
     "instalments due, one alliance": ("instalments_due", {"as_of": "2021-03-31", "alliance": "Alliance 1"}, 11),
     # The page, not its exports, also reads what awaits approval.
     "year end": ("year_end", {"fy": "2020/21"}, 5),
+    # Without a year: one look-up for the earliest settlement and one a year back to the first with something
+    # outstanding (here the last to have ended, as the test data's last instalments fall due in 2028).
+    "year end, latest year with something outstanding": ("year_end", {}, 7),
     "year end CSV": ("year_end", {"fy": "2020/21", "format": "csv"}, 4),
     "year end XLSX": ("year_end", {"fy": "2020/21", "format": "xlsx"}, 4),
     "hosted services": ("hosted_services", {"as_of": "2021-03-31"}, 4),
@@ -45,7 +48,7 @@ def build(count: int):
         alliance = factories.AllianceFactory(name=f"Alliance {n}", members=[forces[n], forces[(n + 1) % 4]])
         factories.TerminationNoticeFactory(alliance=alliance, served_by=forces[n])
         factories.HostedServiceFactory(alliance=alliance, starts_on=date(2020, 4, 1) + timedelta(30 * n))
-        settlements.append(factories.SettlementFactory(alliance=alliance, agreed_on=date(2020, 3, 30)))
+        settlements.append(factories.DraftSettlementFactory(alliance=alliance, agreed_on=date(2020, 3, 30)))
     instalments = Instalment.objects.bulk_create(
         Instalment(
             settlement=settlements[n % 4],
@@ -55,6 +58,7 @@ def build(count: int):
         )
         for n in range(count)
     )
+    factories.approve_in_bulk(settlements)
     Payment.objects.bulk_create(
         Payment(
             instalment=row,

@@ -7,14 +7,18 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from djmoney.money import Money
 
-from settlements import triggers
+from settlements import immutability, triggers
+from settlements.fiscal import FinancialYear
+from settlements.immutability import ImmutableRecordError
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement, SettlementAdjustment
+from settlements.services import EvenSplit, close_financial_year, revise_schedule
 from tests.access_helpers import SUPERUSER, make_user
 from tests.factories import (
     DraftSettlementFactory,
     PaymentFactory,
     SettlementAdjustmentFactory,
     SettlementFactory,
+    scheduled,
 )
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +154,7 @@ def test_the_inline_delete_box_of_an_approved_adjustment_is_not_offered(client):
 
 PROTECTED = {
     "settlements_payment": {"no_update", "no_delete"},
-    "settlements_instalment": {"paid_terms", "paid_delete"},
+    "settlements_instalment": {"paid_terms", "paid_delete", "settled_insert", "settled_move"},
     "settlements_settlement": {"locked", "no_delete"},
     "settlements_schedulerevision": {"locked", "no_delete"},
     "settlements_settlementadjustment": {"locked", "no_delete"},
@@ -201,3 +205,127 @@ def test_the_closed_year_triggers_in_force_are_those_that_wait_for_a_close_and_h
     assert len(found) == (15 if connection.vendor == "sqlite" else 5), sorted(found)
     for name, text in found.items():
         assert all(word in text for word in needed), name
+
+
+# An approved schedule takes new instalments only from a revision
+
+
+def new_instalment(settlement, **fields):
+    fields = {"number": 9, **fields}
+    return Instalment(settlement=settlement, due_on=date(2020, 4, 30), amount=Money("1.00", "GBP"), **fields)
+
+
+def raw_insert(settlement, introduced_by=None):
+    raw(
+        "INSERT INTO settlements_instalment (settlement_id, number, due_on, amount, amount_currency, funding_source,"
+        " reserve_name, notes, introduced_by_id, paid_to_date_pence) VALUES (%s, 9, '2020-04-30', 1, 'GBP',"
+        " 'not_recorded', '', '', %s, 0)",
+        settlement.pk,
+        introduced_by,
+    )
+
+
+def pending_revision(settlement, sequence=1):
+    return ScheduleRevision.objects.create(
+        settlement=settlement,
+        sequence=sequence,
+        revised_on=date(2020, 9, 1),
+        reason="Extended",
+        decision_reference="M1",
+    )
+
+
+@pytest.mark.parametrize("status", ["approved", "withdrawn"])
+def test_a_settled_schedule_refuses_a_new_instalment_by_the_orm_bulk_create_and_raw_sql(status):
+    settlement = DraftSettlementFactory()
+    Settlement.objects.filter(pk=settlement.pk).update(status=status)
+    settlement.refresh_from_db()
+    with pytest.raises(ImmutableRecordError, match="takes no new instalment: revise the schedule instead"):
+        Instalment.objects.create(**{f.name: getattr(new_instalment(settlement), f.name) for f in FIELDS})
+    message = refused(lambda: Instalment.objects.bulk_create([new_instalment(settlement)]))
+    assert message == (
+        "An approved or withdrawn settlement takes no new instalment: revise its schedule instead, "
+        "for a second person to approve."
+    )
+    refused(lambda: raw_insert(settlement))
+    assert not settlement.instalments.exists()
+
+
+FIELDS = [Instalment._meta.get_field(name) for name in ("settlement", "number", "due_on", "amount")]
+
+
+def test_a_draft_takes_new_instalments_by_every_path():
+    draft = DraftSettlementFactory()
+    Instalment.objects.bulk_create([new_instalment(draft, number=8)])
+    raw_insert(draft)
+    Instalment.objects.create(settlement=draft, number=1, due_on=date(2020, 4, 30), amount=draft.cash_amount)
+    assert draft.instalments.count() == 3
+
+
+def test_only_a_pending_revision_of_the_same_settlement_brings_new_instalments():
+    settlement, other = SettlementFactory(), SettlementFactory()
+    mine, theirs = pending_revision(settlement), pending_revision(other)
+    refused(lambda: Instalment.objects.bulk_create([new_instalment(settlement, introduced_by=theirs)]))
+    refused(lambda: raw_insert(settlement, theirs.pk))
+    Instalment.objects.bulk_create([new_instalment(settlement, introduced_by=mine)])
+    ScheduleRevision.objects.filter(pk=mine.pk).update(status="approved")
+    refused(lambda: Instalment.objects.bulk_create([new_instalment(settlement, introduced_by=mine)]))
+    refused(lambda: raw_insert(settlement, mine.pk))
+    assert settlement.instalments.count() == 1
+
+
+def test_an_instalment_cannot_move_onto_an_approved_settlement():
+    draft, approved = DraftSettlementFactory(), SettlementFactory()
+    instalment = Instalment.objects.create(
+        settlement=draft, number=1, due_on=date(2020, 4, 30), amount=draft.cash_amount
+    )
+    refused(lambda: Instalment.objects.filter(pk=instalment.pk).update(settlement=approved))
+    refused(
+        lambda: raw("UPDATE settlements_instalment SET settlement_id = %s WHERE id = %s", approved.pk, instalment.pk)
+    )
+    assert Instalment.objects.get(pk=instalment.pk).settlement_id == draft.pk
+
+
+def test_the_revision_service_still_replaces_an_approved_schedule():
+    settlement = DraftSettlementFactory(cash_amount=Money("300.00", "GBP"))
+    scheduled(settlement=settlement, terms=EvenSplit(3, 1, date(2020, 4, 30)))
+    revision = revise_schedule(
+        settlement=settlement,
+        terms=EvenSplit(2, 6, date(2020, 9, 30)),
+        revised_on=date(2020, 4, 1),
+        reason="Extended",
+        decision_reference="Minute 4",
+    )
+    assert revision.introduced_instalments.count() == 2
+    assert settlement.instalments.current().count() == 2
+
+
+def test_the_bypass_lets_a_bulk_load_onto_an_approved_settlement_through():
+    settlement = SettlementFactory()
+    with triggers.bypass():
+        Instalment.objects.bulk_create([new_instalment(settlement)])
+    assert settlement.instalments.count() == 1
+
+
+def test_an_instalment_in_a_closed_year_is_still_refused_for_its_year_first():
+    settlement = SettlementFactory()
+    close_financial_year(financial_year=FinancialYear(2020), closed_by=make_user(SUPERUSER), today=date(2021, 5, 1))
+    with pytest.raises(DatabaseError, match="closed financial year"), transaction.atomic():
+        raw_insert(settlement)
+
+
+def test_the_databases_refusal_of_a_new_instalment_reaches_the_admin_as_a_message(client, monkeypatch):
+    settlement = SettlementFactory(cash_amount=Money("1.00", "GBP"))
+    client.force_login(make_user(SUPERUSER))
+    url = reverse("admin:settlements_instalment_add")
+    data = {"settlement": settlement.pk, "number": 1, "due_on": "30/04/2020", "amount_0": "1.00", "amount_1": "GBP"}
+    data |= {"funding_source": "not_recorded", "payments-TOTAL_FORMS": "0", "payments-INITIAL_FORMS": "0"}
+    page = client.post(url, data)
+    assert page.status_code == 200
+    assert "takes no new instalment: revise the schedule instead" in page.content.decode()
+    # Were the model's rule ever skipped, the database's refusal is still a message, never a server error.
+    monkeypatch.setattr(immutability, "check_instalment_added", lambda instalment: None)
+    page = client.post(url, data, follow=True)
+    assert page.status_code == 200, page.context["errors"]
+    assert "An approved or withdrawn settlement takes no new instalment" in page.content.decode()
+    assert not settlement.instalments.exists()

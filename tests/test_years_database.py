@@ -118,8 +118,12 @@ def test_bulk_and_raw_inserts_dated_in_a_closed_year_are_refused(records):
             )
 
     refused(insert)
-    new = Instalment(settlement=settlement, number=2, due_on=OPEN_DAY, amount=Money("1.00", "GBP"))
-    Instalment.objects.bulk_create([new])  # due in the open year: its settlement's year does not hold it
+    # Due in the open year, from the settlement's pending revision: its settlement's year does not hold it.
+    revision = records[CLOSED_DAY][ScheduleRevision]
+    new = Instalment(
+        settlement=settlement, number=2, due_on=OPEN_DAY, amount=Money("1.00", "GBP"), introduced_by=revision
+    )
+    Instalment.objects.bulk_create([new])
 
 
 def test_writing_a_row_of_a_closed_year_unchanged_is_allowed(records):

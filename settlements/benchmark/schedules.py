@@ -15,6 +15,8 @@ SOURCES = list(models.Instalment.FundingSource.values)
 
 def write_schedules(rng: random.Random, settlement_rows: list) -> dict:
     """Insert the settlements of (alliance, notice, plan) triples and everything under them; return row counts."""
+    approved = [rng.random() < 0.95 for _ in settlement_rows]
+    # Entered as drafts, approved once their schedules are in: an approved settlement takes no new instalment.
     settlements = [
         models.Settlement(
             alliance_id=alliance.pk,
@@ -24,7 +26,7 @@ def write_schedules(rng: random.Random, settlement_rows: list) -> dict:
             agreed_on=p.agreed_on,
             cash_amount=pounds(p.cash_pence),
             cash_amount_currency=GBP,
-            status=models.Settlement.Status.APPROVED if rng.random() < 0.95 else models.Settlement.Status.DRAFT,
+            status=models.Settlement.Status.DRAFT,
             funding_note="From reserves and efficiencies",
         )
         for alliance, notice, p in settlement_rows
@@ -33,6 +35,7 @@ def write_schedules(rng: random.Random, settlement_rows: list) -> dict:
     pairs = [(s, row[2]) for s, row in zip(settlements, settlement_rows, strict=True)]
     revisions = write_revisions(pairs)
     instalments = write_instalments(rng, pairs, revisions)
+    approve([s.pk for s, is_approved in zip(settlements, approved, strict=True) if is_approved])
     return {
         "settlements": len(settlements),
         "adjustments": write_adjustments(rng, settlements),
@@ -41,6 +44,12 @@ def write_schedules(rng: random.Random, settlement_rows: list) -> dict:
         "payments": write_payments(rng, instalments),
         "hosted_services": write_hosted_services(rng, settlements),
     }
+
+
+def approve(pks: list) -> None:
+    for start in range(0, len(pks), BATCH):
+        batch = pks[start : start + BATCH]
+        models.Settlement.objects.filter(pk__in=batch).update(status=models.Settlement.Status.APPROVED)
 
 
 def write_revisions(pairs) -> dict:

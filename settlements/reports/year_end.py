@@ -147,6 +147,32 @@ def year_end_position(fy: FinancialYear, *, include_pending: bool = False) -> Ye
     )
 
 
+def latest_year_with_outstanding(today: date, *, include_pending: bool = False) -> FinancialYear:
+    """The latest financial year ended before `today` at whose 31 March something was outstanding.
+
+    The last year to have ended when no year had anything outstanding. One query for the earliest settlement,
+    then one a year, going back from the last year to have ended: as many as there are years, not rows.
+    """
+    last_ended = FinancialYear.for_date(today).previous()
+    earliest = Settlement.objects.in_force(last_ended.end, include_pending=include_pending).aggregate(
+        first=models.Min("agreed_on")
+    )["first"]
+    if earliest is None:
+        return last_ended
+    year = last_ended
+    while year.end >= earliest:
+        if outstanding_at(year.end, include_pending=include_pending):
+            return year
+        year = year.previous()
+    return last_ended
+
+
+def outstanding_at(as_at: date, *, include_pending: bool = False) -> bool:
+    """Whether any instalment in force on `as_at` had something outstanding that day."""
+    in_force = Instalment.objects.in_force(as_at, include_pending=include_pending)
+    return in_force.with_balances(as_at).filter(outstanding_pence__gt=0).exists()
+
+
 def _force_positions(positions: list[SettlementPosition]) -> list[ForcePosition]:
     forces, owes, owed = {}, defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
     for position in positions:

@@ -14,28 +14,32 @@ PAGE_SIZE = 25
 
 
 class RecentChangesFilter(forms.Form):
-    user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False)
+    user = forms.ModelChoiceField(
+        label="Who", queryset=get_user_model().objects.order_by("username"), required=False, empty_label="Anyone"
+    )
     model = forms.ChoiceField(
         label="Record type",
         required=False,
         choices=[("", "All records")]
         + [(name, str(model._meta.verbose_name).capitalize()) for name, model in audit.AUDITED_MODELS.items()],
     )
-    date_from = UKDateField(label="From", required=False, help_text="For example, 30/03/2020")
-    date_to = UKDateField(label="To", required=False)
+    date_from = UKDateField(label="From", required=False, help_text="For example 31/03/2021.")
+    date_to = UKDateField(label="To", required=False, help_text="For example 31/03/2021.")
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
-            raise forms.ValidationError("The From date must be on or before the To date.")
+            self.add_error("date_to", "The From date must be on or before the To date.")
         return cleaned
 
 
 @audit_viewer_required
 @require_GET
 def recent_changes(request):
-    form = RecentChangesFilter(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = RecentChangesFilter(request.GET)
+    if not form.is_valid():
+        return render(request, "settlements/recent_changes.html", {"form": form}, status=400)
+    filters = form.cleaned_data
     rows = audit.recent_changes(
         user_id=filters["user"].pk if filters.get("user") else None,
         model_name=filters.get("model", ""),
