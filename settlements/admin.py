@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils import timezone
 from djmoney.money import Money
 
-from . import dating, forms, models, services
+from . import admin_imports, dating, forms, models, services
 from .admin_access import NamedInlineFormSet, NamedTabularInline
 from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_documents import DocumentListInline, document_inlines
@@ -268,7 +268,12 @@ class SettlementAdmin(
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
     readonly_fields = ["headline_total", "entered_by", "approved_by", "approved_at"]
-    inlines = [SettlementAdjustmentInline, InstalmentInline, *document_inlines("settlement")]
+    inlines = [
+        SettlementAdjustmentInline,
+        InstalmentInline,
+        admin_imports.HeldPaymentInline,
+        *document_inlines("settlement"),
+    ]
     fieldsets = [
         (None, {"fields": ["alliance", "termination_notice", "payer", "payee", "agreed_on", "status"]}),
         ("Amounts", {"fields": ["cash_amount", "headline_total", "requested_amount", "recommended_amount"]}),
@@ -304,6 +309,12 @@ class SettlementAdmin(
                 "<path:object_id>/revise-schedule/",
                 view(self.revise_schedule_view),
                 name="settlements_settlement_revise_schedule",
+            ),
+            path("import/", view(admin_imports.import_page), name="settlements_import"),
+            path(
+                "import/template/<str:sheet>/",
+                view(admin_imports.import_template),
+                name="settlements_import_template",
             ),
             *super().get_urls(),
         ]

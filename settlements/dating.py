@@ -5,6 +5,8 @@ record's dates (as entered and as stored), so the admin, the services and the fo
 message. The database holds the closed-year rule as well (migration 0004), for every other path.
 """
 
+import contextvars
+from contextlib import contextmanager
 from datetime import date
 
 from django.apps import apps
@@ -45,9 +47,27 @@ def refuse_future(day: date, *, field: str, what: str, today: date | None = None
         )
 
 
+# The closed years, read once for a block that checks thousands of dates (an import): see closings_read_once().
+_closed_years = contextvars.ContextVar("closed_years", default=None)
+
+
 def closing_holding(day: date):
     """The YearClosing of the closed year that holds `day`, or None (the models import this module)."""
+    closed = _closed_years.get()
+    if closed is not None:
+        return next((closing for closing in closed if closing.starts_on <= day <= closing.ends_on), None)
     return apps.get_model("settlements", "YearClosing").objects.holding(day)
+
+
+@contextmanager
+def closings_read_once():
+    """Within the block, closed years are read once: for one transaction that closes and reopens no year."""
+    closed = list(apps.get_model("settlements", "YearClosing").objects.closed().select_related("closed_by"))
+    token = _closed_years.set(closed)
+    try:
+        yield
+    finally:
+        _closed_years.reset(token)
 
 
 def refuse_closed(day: date, *, what: str, field: str | None = None) -> None:

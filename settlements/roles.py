@@ -25,7 +25,7 @@ DOMAIN_MODELS = (
     "document",
 )
 # Everyone sees which years are closed; only approvers close and reopen them.
-VIEW_ALL = (*(f"view_{model}" for model in DOMAIN_MODELS), "view_yearclosing")
+VIEW_ALL = (*(f"view_{model}" for model in DOMAIN_MODELS), "view_yearclosing", "view_heldpayment")
 
 APPROVE_SETTLEMENT = "approve_settlement"
 APPROVE_SCHEDULE_REVISION = "approve_schedulerevision"

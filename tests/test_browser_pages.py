@@ -17,13 +17,16 @@ from django.test import Client
 from settlements import models
 from settlements.demo import load_demo
 from settlements.fiscal import FinancialYear
+from settlements.imports import templates
 from settlements.money import gbp
 from settlements.services import close_financial_year
 from settlements.services.documents import add_document
+from tests.import_helpers import FICTIONAL
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = settings.BASE_DIR / "docs" / "screenshots"
 WIDTHS = (1366, 320)
 TODAY = date(2026, 11, 30)
 
@@ -75,6 +78,7 @@ PAGES = [
     ("upload a document", "/admin/settlements/document/add/"),
     ("document", "/admin/settlements/document/{document}/change/"),
     ("document downloads", "/admin/settlements/documentdownload/"),
+    ("import agreements", "/admin/settlements/settlement/import/"),
 ]
 
 
@@ -283,6 +287,29 @@ def test_a_month_end_schedule_is_previewed_and_saved_showing_only_the_chosen_met
         (date(2025, 3, 31), gbp("300.00")),
         (date(2025, 9, 30), gbp("300.00")),
     ]
+
+
+def test_the_import_preview_passes_axe_and_fits_a_narrow_window(officer, live_server, records, tmp_path):
+    """The preview of a workbook, row by row, before anything is written; screenshotted at 1,366 px."""
+    workbook = tmp_path / "agreements.xlsx"
+    workbook.write_bytes(templates.workbook(FICTIONAL))
+    page = officer
+    problems = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live_server.url}/admin/settlements/settlement/import/")
+        page.set_input_files("#id_file", str(workbook))
+        page.get_by_role("button", name="Preview the import").click()
+        page.wait_for_selector("#import-preview")
+        assert "DPP-GWENT-2024-001" in page.content()
+        if width == WIDTHS[0]:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "import-preview.png"), full_page=True)
+        found = serious_failures(page) + ([wide] if width < 400 and (wide := sideways_scroll(page)) else [])
+        if found:
+            problems[width] = found
+    assert problems == {}
+    assert not models.Alliance.objects.filter(name=FICTIONAL["Alliances"][0][0]).exists()
 
 
 def amounts_in_column(page, column: int) -> list[Decimal]:

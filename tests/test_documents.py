@@ -338,3 +338,34 @@ def test_a_document_is_uploaded_on_its_settlements_page_draft_or_approved(client
     document = Document.objects.get()
     assert (document.settlement_id, document.uploaded_by, document.kind) == (settlement.pk, editor, "review")
     assert document.sha256 == hashlib.sha256(SAMPLES["review.docx"]).hexdigest()
+
+
+# The settlement's page.
+
+
+def test_the_settlement_page_lists_its_own_its_alliances_and_its_notices_documents_only(client, editor):
+    settlement = factories.DraftSettlementFactory()
+    notice = factories.TerminationNoticeFactory(alliance=settlement.alliance)
+    settlement.termination_notice = notice
+    settlement.save()
+    own = add(settlement, editor, "letter.eml", kind=Document.Kind.SETTLEMENT_LETTER)
+    alliance = add(settlement.alliance, editor, "agreement.pdf")
+    served = add(notice, editor, "scan.png", kind=Document.Kind.NOTICE)
+    other = factories.DraftSettlementFactory()
+    elsewhere = add(other, editor, "review.docx", kind=Document.Kind.REVIEW)
+    revision_paper = add(factories.PaymentFactory(), editor, "remittance.msg", kind=Document.Kind.REMITTANCE)
+    client.force_login(make_user(roles.VIEWER))
+    html = client.get(reverse("settlement", args=[settlement.pk])).content.decode()
+    section = html[html.index('id="documents-title"') : html.index('id="trail-title"')]
+    for shown in (own, alliance, served):
+        assert reverse("document_download", args=[shown.pk]) in section
+        assert shown.sha256 in section
+    assert ">Settlement<" in section and ">Alliance<" in section and ">Termination notice<" in section
+    for hidden in (elsewhere, revision_paper):
+        assert reverse("document_download", args=[hidden.pk]) not in section
+
+
+def test_the_settlement_page_says_when_it_has_no_documents(client):
+    client.force_login(make_user(roles.VIEWER))
+    html = client.get(reverse("settlement", args=[factories.DraftSettlementFactory().pk])).content.decode()
+    assert "No document is kept with this settlement, its alliance or its notice." in html

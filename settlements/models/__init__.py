@@ -1,4 +1,5 @@
 from .documents import Document, DocumentDownload
+from .held import HeldPayment
 from .parties import Alliance, Force, HostedService, TerminationNotice
 from .schedule import Instalment, Payment, ScheduleRevision
 from .settlement import RequestStatus, Settlement, SettlementAdjustment
@@ -9,6 +10,7 @@ __all__ = [
     "Document",
     "DocumentDownload",
     "Force",
+    "HeldPayment",
     "HostedService",
     "Instalment",
     "Payment",

@@ -46,6 +46,15 @@ def _exactly_one_record() -> Q:
     return condition
 
 
+class DocumentQuerySet(models.QuerySet):
+    def about_settlement(self, settlement):
+        """The papers a settlement's page lists: its own, and those of its alliance and its termination notice."""
+        about = Q(settlement=settlement.pk) | Q(alliance=settlement.alliance_id)
+        if settlement.termination_notice_id:
+            about |= Q(notice=settlement.termination_notice_id)
+        return self.filter(about).select_related("uploaded_by").order_by("dated_on", "pk")
+
+
 class Document(models.Model):
     """A file kept with an alliance, a notice, a settlement, a schedule revision or a payment."""
 
@@ -91,6 +100,8 @@ class Document(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = DocumentQuerySet.as_manager()
+
     class Meta:
         ordering = ["-dated_on", "-uploaded_at", "pk"]
         constraints = [
@@ -117,6 +128,11 @@ class Document(models.Model):
         """Kept for good: its record is approved (a settlement or request decided, a payment recorded)."""
         return self.record is not None and keeps_documents(self.record)
 
+    def record_kind(self) -> str:
+        """What the document is kept with: "Settlement", "Alliance", "Termination notice", ..."""
+        field = self.record_field
+        return type(self)._meta.get_field(field).related_model._meta.verbose_name.capitalize() if field else ""
+
     def version_number(self) -> int:
         number, earlier = 1, self.replaces
         while earlier is not None:
@@ -124,9 +140,8 @@ class Document(models.Model):
         return number
 
     def clean(self):
-        if self.replaces_id and self.replaces.record_field != self.record_field:
-            raise ValidationError({"replaces": "A new version belongs to the same record as the one it replaces."})
-        if self.replaces_id and self.replaces.record != self.record:
+        earlier = self.replaces if self.replaces_id else None
+        if earlier is not None and (earlier.record_field, earlier.record) != (self.record_field, self.record):
             raise ValidationError({"replaces": "A new version belongs to the same record as the one it replaces."})
 
     # Audit rule: the model refuses as the database does (migration 0010 creates the triggers).

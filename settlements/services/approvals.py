@@ -15,7 +15,7 @@ from django.utils import timezone
 from settlements import roles, transitions
 from settlements.models import Instalment, RequestStatus, ScheduleRevision, Settlement, SettlementAdjustment
 
-from . import locks, makers
+from . import held, locks, makers
 
 logger = logging.getLogger("settlements.approvals")
 
@@ -48,7 +48,10 @@ def _check_version(seen, stored) -> None:
 
 @transaction.atomic
 def approve_settlement(*, settlement: Settlement, approved_by, as_of: datetime | None = None) -> Settlement:
-    """Approve a draft settlement with its adjustments and schedule, as `settlement` was read; then they are locked."""
+    """Approve a draft settlement with its adjustments and schedule, as `settlement` was read; then they are locked.
+
+    Payments held with it (from an import) are then recorded with their own dates; if one is refused, so is this.
+    """
     locked = locks.lock_settlement(settlement.pk)
     if locked.is_approved():
         raise ApprovalRefused(f"This settlement was already approved by {locked.approved_by}.")
@@ -64,6 +67,10 @@ def approve_settlement(*, settlement: Settlement, approved_by, as_of: datetime |
     for adjustment in locked.adjustments.filter(status=RequestStatus.PENDING).order_by("pk"):
         transitions.set_status(adjustment, RequestStatus.APPROVED)
         _stamp_approval(adjustment, approved_by, as_of)
+    try:
+        held.record_held_payments(settlement=locked, recorded_by=approved_by)
+    except held.HeldPaymentRefusedError as refusal:
+        raise ApprovalRefused(refusal.messages[0]) from refusal
     locked.refresh_from_db()
     return locked
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from settlements import exports
 from settlements.dates import uk
 from settlements.filters import SettlementAsAtForm
-from settlements.models import Settlement
+from settlements.models import Document, Settlement
 from settlements.reports.settlement import allowed_actions, settlement_picture
 from settlements.reports.years import year_status
 from settlements.roles import viewer_required
@@ -36,5 +36,10 @@ def settlement(request, pk: int):
     if form.wants() == "xlsx":
         filename = exports.filename(f"settlement-{pk}", picture.as_of, include_pending=False)
         return settlement_xlsx(picture, year_status(picture.as_of).row, filename)
-    context = {"form": form, "picture": picture, "actions": allowed_actions(picture, request.user)}
+    context = {
+        "form": form,
+        "picture": picture,
+        "actions": allowed_actions(picture, request.user),
+        "documents": list(Document.objects.about_settlement(picture.settlement)),
+    }
     return render(request, "settlements/settlement.html", context)
