@@ -5,7 +5,7 @@ revision from 01/06/2021 splits the last £2.25m into 31/08/2021 and 31/10/2021.
 """
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -327,7 +327,7 @@ def test_the_workbook_has_human_headers_pound_amounts_exact_totals_and_fitted_wi
     statement = {row[0].value: row[1].value for row in book["Statement"].iter_rows(min_row=3) if row[0].value}
     assert statement["Headline total (cash plus approved adjustments)"] == Decimal("10770000.00")
     assert statement["Recommended by review"] == "Not published"
-    assert statement["As at"] == "01/06/2021"
+    assert statement["As at"] == datetime(2021, 6, 1)  # a date cell, shown dd/mm/yyyy
 
 
 def test_the_reports_link_each_settlement_to_its_page(client, viewer, seed):
