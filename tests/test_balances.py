@@ -156,6 +156,7 @@ def test_superseded_instalments_leave_the_balances(seed_case):
     assert Instalment.objects.filter(settlement=settlement).count() == 7
 
 
+@pytest.mark.slow
 def test_100000_amounts_up_to_10bn_total_exactly_in_the_database(capsys):
     rng = random.Random(20200330)
     settlements = [DraftSettlementFactory(cash_amount=gbp("999999999999.99")) for _ in range(5)]
