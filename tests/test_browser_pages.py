@@ -39,6 +39,7 @@ PAGES = [
     ("instalments due, searched and sorted", "/reports/instalments-due/?q=Warwickshire&sort=-amount&include_paid=on"),
     ("instalments due, bad filters", "/reports/instalments-due/?fy=2020/22&from=2020-02-31&payer=Atlantis&status=late"),
     ("year end", "/reports/year-end/?fy=2020/21"),
+    ("year end, latest year with something outstanding", "/reports/year-end/"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
     ("recent changes", "/audit/recent-changes/"),
     ("settlement page", "/settlements/{settlement}/?as_of=01/06/2021"),
