@@ -290,3 +290,17 @@ def test_an_adjustment_on_a_draft_offers_no_decision_of_its_own(client, draft, a
     assert url(adjustment, "approve") not in page
     review = client.get(url(adjustment, "approve")).content.decode()
     assert "approved with the settlement" in review and 'value="Approve"' not in review
+
+
+def test_the_approver_who_requested_an_adjustment_cannot_approve_it_from_its_page(client, draft, approver):
+    approve(draft)
+    own = SettlementAdjustment(settlement=draft, description="Offset of radios", amount=gbp("10.00"), kind="offset")
+    own.entered_by, own._history_user = approver, approver
+    own.save()
+    as_user(client, approver)
+    assert url(own, "approve") not in client.get(change_url(own)).content.decode()
+    review = client.get(url(own, "approve")).content.decode()
+    assert "You added the offset against other sums adjustment on" in review and 'value="Approve"' not in review
+    response = client.post(url(own, "approve"), {"version": fresh(draft).version}, follow=True)
+    assert any("was not approved: You added the offset" in m for m in messages_of(response))
+    assert fresh(own).is_pending()
