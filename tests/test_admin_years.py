@@ -149,10 +149,11 @@ class TestTheLockOnRecords:
         content = page(client, editor, url).content.decode()
         assert "Financial year 2020/21 is closed" in content and 'name="cash_amount_0"' not in content
         assert 'name="adjustments-MAX_NUM_FORMS" value="0"' in content  # no adjustment can be added
+        approve = reverse("admin:settlements_settlement_approve", args=[draft.pk])
         as_approver = page(client, bob, url)
         assert as_approver.status_code == 200 and "Financial year 2020/21 is closed" in as_approver.content.decode()
-        assert "Approve</button>" not in as_approver.content.decode()
-        response = client.post(reverse("admin:settlements_settlement_approve", args=[draft.pk]), follow=True)
+        assert approve not in as_approver.content.decode()
+        response = client.post(approve, {"version": draft.version}, follow=True)
         assert "settlement agreed on 01/09/2020 cannot be added, changed or approved" in response.content.decode()
         draft.refresh_from_db()
         assert not draft.is_approved()

@@ -139,8 +139,15 @@ def test_a_revision_changes_the_schedule_from_its_effective_date(client, viewer,
     [(date(2021, 8, 30), "Upcoming"), (date(2021, 8, 31), "Upcoming"), (date(2021, 9, 1), "Overdue")],
 )
 def test_an_instalment_due_on_the_date_is_not_yet_overdue(client, viewer, seed, as_of, status):
-    rows = schedule_rows(page(client, viewer, seed, as_of=as_of.isoformat()))
-    assert rows[2] == ["3", "31/08/2021", "2021/22", "£1,125,000.01", "£0.00", "£1,125,000.01", status]
+    response = page(client, viewer, seed, as_of=as_of.isoformat())
+    third = ["3", "31/08/2021", "2021/22", "£1,125,000.01", "£0.00", "£1,125,000.01", status]
+    assert schedule_rows(response)[2] == third
+    overdue = "£1,125,000.01" if status == "Overdue" else "£0.00"
+    tree = lxml_html.fromstring(response.content.decode())
+    cards = tree.xpath("//dl[contains(@class, 'cards')]/div")
+    cards = {card.findtext("dt"): card.xpath("string(dd)") for card in cards}
+    assert cards["Overdue"] == overdue
+    assert cards["Outstanding"] == "£2,250,000.00"
 
 
 def test_the_page_shows_terms_payments_revisions_trail_and_hosted_services(client, viewer, editor, approver, seed):
