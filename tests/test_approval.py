@@ -147,7 +147,9 @@ def test_the_approve_button_opens_the_review_page_whose_confirmation_approves(cl
     assert any("is approved" in message for message in messages_of(response))
     draft.refresh_from_db()
     assert draft.approved_by == approver
-    assert approve not in client.get(change).content.decode()
+    after = client.get(change)
+    assert after.status_code == 200 and after.context["original"] == draft  # the page itself, not an error
+    assert approve not in after.content.decode()
 
 
 def test_the_approve_button_is_not_offered_to_an_editor(client, draft, editor):
@@ -182,4 +184,5 @@ def test_the_approve_action_is_not_offered_to_an_editor(client, editor):
     client.force_login(editor)
     SettlementFactory(status=Settlement.Status.DRAFT)
     page = client.get(reverse("admin:settlements_settlement_changelist"))
+    assert page.status_code == 200 and page.context["cl"].result_count == 1  # the list, with the draft in it
     assert b"approve_selected" not in page.content

@@ -226,6 +226,7 @@ def test_the_admin_shows_a_payment_read_only_and_says_why(admin):
 def test_the_admin_offers_no_bulk_delete_of_payments(admin):
     PaymentFactory()
     page = admin.get(reverse("admin:settlements_payment_changelist"))
+    assert page.status_code == 200 and page.context["cl"].result_count == 1  # the list, with the payment in it
     assert b"delete_selected" not in page.content
 
 
