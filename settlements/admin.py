@@ -21,6 +21,7 @@ from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLock
 from .admin_years import ParentYearLockInlineMixin, YearLockMixin
 from .dates import uk
 from .fiscal import FinancialYear
+from .models.parties import ENDING_SOON_DAYS
 from .money import format_gbp, from_pence
 from .reports.balances import current_schedule
 
@@ -587,12 +588,8 @@ class PaymentAdmin(YearLockMixin, PaymentLocksMixin, AuditedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         payment = self.get_object(request, unquote(object_id))
-        can_reverse = payment is not None and self._can_reverse(payment)
+        can_reverse = payment is not None and payment.can_be_reversed()
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_reverse": can_reverse})
-
-    @staticmethod
-    def _can_reverse(payment) -> bool:
-        return not payment.is_reversal() and not models.Payment.objects.filter(reverses=payment).exists()
 
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
@@ -671,14 +668,14 @@ class EndsWithinFilter(admin.SimpleListFilter):
     parameter_name = "term"
 
     def lookups(self, request, model_admin):
-        return [("running", "Running today"), ("ending", "Ending within 90 days"), ("ended", "Ended")]
+        return [("running", "Running today"), ("ending", f"Ending within {ENDING_SOON_DAYS} days"), ("ended", "Ended")]
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "running":
             return queryset.running(today)
         if self.value() == "ending":
-            return queryset.ending_within(today, 90)
+            return queryset.ending_soon(today)
         if self.value() == "ended":
             return queryset.filter(ends_on__lt=today)
         return queryset

@@ -106,7 +106,9 @@ def test_a_reversal_points_at_the_payment_and_gives_money_back_to_outstanding(in
 
 def test_a_payment_is_reversed_once_and_a_reversal_never(instalment):
     payment = pay(instalment, "400.00")
+    assert payment.can_be_reversed()
     reversal = reverse_payment(payment=payment, reversed_on=date(2020, 5, 1), reason="Wrong", reference="REV-1")
+    assert not payment.can_be_reversed() and not reversal.can_be_reversed()
     with pytest.raises(ValidationError, match="already reversed by REV-1"):
         reverse_payment(payment=payment, reversed_on=date(2020, 5, 1), reason="Wrong", reference="REV-2")
     with pytest.raises(ValidationError, match="cannot itself be reversed"):

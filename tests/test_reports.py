@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from settlements.fiscal import FinancialYear
+from settlements.models import HostedService
 from settlements.money import format_gbp
 from settlements.reports.hosted import hosted_terms
 from settlements.reports.year_end import year_end_position
@@ -257,3 +258,23 @@ def test_a_hosted_term_states_how_it_stands_on_the_day(admin_client, as_of, labe
     response = admin_client.get(reverse("hosted_services"), {"as_of": as_of.isoformat(), "force": force})
     assert f'<strong class="tag tag--{term.state.tag}">{label}</strong>' in response.text
     assert f"<dt>Provider or recipient</dt><dd>{force}</dd>" in response.text
+
+
+@pytest.mark.parametrize(
+    ("as_of", "running", "ending_soon"),
+    [
+        (date(2020, 3, 31), False, False),
+        (date(2020, 4, 1), True, False),
+        (date(2021, 7, 1), True, False),
+        (date(2021, 7, 2), True, True),
+        (date(2021, 9, 30), True, True),
+        (date(2021, 10, 1), False, False),
+    ],
+)
+def test_a_hosted_service_runs_and_ends_soon_alike_in_the_query_and_on_the_row(as_of, running, ending_soon):
+    service = factories.HostedServiceFactory(starts_on=date(2020, 4, 1), months=18)
+    services = HostedService.objects.all()
+    assert (service.is_running(as_of), services.running(as_of).exists()) == (running, running)
+    assert (service.is_ending_soon(as_of), services.ending_soon(as_of).exists()) == (ending_soon, ending_soon)
+    assert services.involving(service.provider).get() == services.involving(service.recipient).get() == service
+    assert not services.involving(factories.ForceFactory()).exists()

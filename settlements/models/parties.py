@@ -1,6 +1,6 @@
 """Forces, the alliances between them, notices that end alliances, and hosted services."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
@@ -112,14 +112,29 @@ class TerminationNotice(models.Model):
 MAX_TERM_MONTHS = months_between(EARLIEST_DATE, LATEST_DATE) + 1
 
 
+# A running hosted service "ends soon" when its term ends within this many days of the day.
+ENDING_SOON_DAYS = 90
+
+
+def ending_soon_by(as_of: date) -> date:
+    """The last end date of a term that counts as ending soon on `as_of`."""
+    return as_of + timedelta(days=ENDING_SOON_DAYS)
+
+
 class HostedServiceQuerySet(models.QuerySet):
     def running(self, as_of: date):
         return self.filter(starts_on__lte=as_of, ends_on__gte=as_of)
 
     def ending_within(self, as_of: date, days: int):
-        from datetime import timedelta
-
         return self.running(as_of).filter(ends_on__lte=as_of + timedelta(days=days))
+
+    def ending_soon(self, as_of: date):
+        """Running on `as_of` and ending within ENDING_SOON_DAYS of it."""
+        return self.running(as_of).filter(ends_on__lte=ending_soon_by(as_of))
+
+    def involving(self, force):
+        """Services the force provides or receives."""
+        return self.filter(Q(provider=force) | Q(recipient=force))
 
 
 class HostedService(models.Model):
@@ -194,8 +209,6 @@ class HostedService(models.Model):
     @staticmethod
     def term_end(starts_on: date, total_months: int) -> date:
         """Last day of a term of whole months: 18 months from 1 April 2020 ends on 30 September 2021."""
-        from datetime import timedelta
-
         return add_months(starts_on, total_months) - timedelta(days=1)
 
     def clean(self):
@@ -215,6 +228,17 @@ class HostedService(models.Model):
                 self.ends_on = ends_on
         if self.provider_id and self.provider_id == self.recipient_id:
             raise ValidationError({"recipient": "A force cannot provide a hosted service to itself."})
+
+    def has_started(self, as_of: date) -> bool:
+        return self.starts_on <= as_of
+
+    def is_running(self, as_of: date) -> bool:
+        """The row-by-row form of HostedServiceQuerySet.running."""
+        return self.starts_on <= as_of <= self.ends_on
+
+    def is_ending_soon(self, as_of: date) -> bool:
+        """The row-by-row form of HostedServiceQuerySet.ending_soon."""
+        return self.is_running(as_of) and self.ends_on <= ending_soon_by(as_of)
 
     def months_remaining(self, as_of: date) -> int:
         """Whole months left in the term after `as_of` (0 once it has ended)."""

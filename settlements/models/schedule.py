@@ -15,7 +15,7 @@ from settlements.fiscal import FinancialYear
 from settlements.money import Pence, SumPence, format_gbp, from_pence, money_field, validate_positive
 from settlements.references import MAX_KEY_LENGTH, reference_key
 
-from .settlement import RequestStatus, Settlement
+from .settlement import RequestStatus, Settlement, either_side
 
 
 class ScheduleRevisionQuerySet(models.QuerySet):
@@ -177,6 +177,10 @@ class InstalmentQuerySet(models.QuerySet):
     def unpaid(self):
         """Instalments with something still outstanding, counting every payment and reversal recorded."""
         return self.filter(paid_to_date_pence__lt=Pence("amount"))
+
+    def involving(self, force):
+        """Instalments of settlements in which the force pays or is paid."""
+        return self.filter(either_side(force, "settlement__"))
 
     def in_financial_year(self, fy: FinancialYear):
         return self.filter(due_on__range=(fy.start, fy.end))
@@ -559,3 +563,14 @@ class Payment(models.Model):
 
     def is_reversal(self) -> bool:
         return self.kind == self.Kind.REVERSAL
+
+    def reversal_refusal(self) -> str | None:
+        """Why this payment cannot be reversed, or None when it can."""
+        if self.is_reversal():
+            return "A reversal cannot itself be reversed: record a new payment instead."
+        if done := Payment.objects.filter(reverses=self).first():
+            return f"Payment {self.reference} was already reversed by {done.reference}."
+        return None
+
+    def can_be_reversed(self) -> bool:
+        return self.reversal_refusal() is None

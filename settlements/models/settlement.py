@@ -13,6 +13,11 @@ from settlements.money import Pence, from_pence, money_field, validate_positive
 from .parties import Alliance, Force, TerminationNotice
 
 
+def either_side(force, prefix: str = "") -> Q:
+    """The force as payer or payee of a settlement (of the one `prefix` leads to, such as "settlement__")."""
+    return Q(**{f"{prefix}payer": force}) | Q(**{f"{prefix}payee": force})
+
+
 class SettlementQuerySet(models.QuerySet):
     def approved(self):
         """Settlements that count: approved by a second person (never drafts nor withdrawn ones)."""
@@ -36,7 +41,8 @@ class SettlementQuerySet(models.QuerySet):
         return counted.filter(agreed_on__lte=as_of)
 
     def involving(self, force):
-        return self.filter(Q(payer=force) | Q(payee=force))
+        """Settlements in which the force pays or is paid."""
+        return self.filter(either_side(force))
 
     def with_headline(self):
         """Annotate cash, adjustments and headline (cash plus adjustments), in whole pence."""

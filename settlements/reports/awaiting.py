@@ -11,6 +11,7 @@ from django.db.models import BigIntegerField, Count, IntegerField, Max, Q, Subqu
 from djmoney.money import Money
 
 from settlements.models import Alliance, Force, Instalment, ScheduleRevision, Settlement
+from settlements.models.settlement import either_side
 from settlements.money import Pence, SumPence, from_pence
 
 
@@ -50,7 +51,7 @@ def parties_filter(
     if payee:
         query &= Q(payee=payee)
     if force:
-        query &= Q(payer=force) | Q(payee=force)
+        query &= either_side(force)
     if alliance:
         query &= Q(alliance=alliance)
     return query

@@ -15,7 +15,7 @@ An alliance's stage follows one rule, settlements outranking notices:
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import quote, urlencode
 
 from django.db import connection
@@ -24,11 +24,11 @@ from djmoney.money import Money
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, HostedService, Instalment, Payment, Settlement, TerminationNotice
+from settlements.models.parties import ENDING_SOON_DAYS, ending_soon_by
 from settlements.money import from_pence
 
 from .awaiting import Awaiting, agreed, parties_filter
 from .grouped import GroupTotal
-from .hosted import ENDING_SOON_DAYS
 
 NEXT_DUE_LIMIT = 10
 # The dashboard lists only this many overdue instalments, hosted services and alliances, with counts of all:
@@ -116,6 +116,10 @@ class Dashboard:
         return urlencode({"as_of": self.as_of.isoformat(), "from": self.as_of.isoformat()})
 
     @property
+    def ending_soon_days(self) -> int:
+        return ENDING_SOON_DAYS
+
+    @property
     def hosted_query(self) -> str:
         """The hosted-service report's filters for the dashboard's date."""
         return urlencode({"as_of": self.as_of.isoformat()})
@@ -133,7 +137,7 @@ class YearSums:
 
 def instalments_in_scope(as_of: date, force: Force | None = None, *, include_pending: bool = False):
     rows = Instalment.objects.in_force(as_of, include_pending=include_pending)
-    return rows.filter(Q(settlement__payer=force) | Q(settlement__payee=force)) if force else rows
+    return rows.involving(force) if force else rows
 
 
 # The columns `grouped_sums` may group by: whole numbers named in its SQL, never taken from a request.
@@ -236,14 +240,14 @@ def years(by_year: dict[int, YearSums]) -> list[YearFigures]:
 
 
 def hosted(as_of: date, force: Force | None) -> tuple[list[HostedService], list[HostedService], dict]:
-    """The running services ending soonest and those ending within 90 days (at most LIST_LIMIT each), and counts."""
+    """The running services ending soonest and those ending soon (at most LIST_LIMIT each), and counts."""
     services = HostedService.objects.select_related("provider", "recipient").order_by("ends_on", "service", "pk")
     if force:
-        services = services.filter(Q(provider=force) | Q(recipient=force))
-    soon = as_of + timedelta(days=ENDING_SOON_DAYS)
+        services = services.involving(force)
+    soon = ending_soon_by(as_of)
     counts = services.running(as_of).aggregate(running=Count("pk"), ending=Count("pk", filter=Q(ends_on__lte=soon)))
     running = list(services.running(as_of)[:LIST_LIMIT])
-    return running, [service for service in running if service.ends_on <= soon], counts
+    return running, [service for service in running if service.is_ending_soon(as_of)], counts
 
 
 def stage_of(notice_status: str | None, settled: int, amount_pence: int = 0, paid_pence: int = 0) -> str:

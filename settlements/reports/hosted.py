@@ -1,14 +1,11 @@
 """Hosted services: every term, its months remaining as of a date, and those ending soon."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Q
-
 from settlements.models import Force, HostedService
-
-ENDING_SOON_DAYS = 90
+from settlements.models.parties import ENDING_SOON_DAYS
 
 
 class TermState(NamedTuple):
@@ -42,15 +39,14 @@ def hosted_terms(as_of: date, force: Force | None = None) -> list[HostedTerm]:
         "ends_on", "service", "pk"
     )
     if force:
-        services = services.filter(Q(provider=force) | Q(recipient=force))
-    soon = as_of + timedelta(days=ENDING_SOON_DAYS)
+        services = services.involving(force)
     return [
         HostedTerm(
             service=service,
             months_remaining=service.months_remaining(as_of),
-            running=service.starts_on <= as_of <= service.ends_on,
-            ending_soon=as_of <= service.ends_on <= soon and service.starts_on <= as_of,
-            started=service.starts_on <= as_of,
+            running=service.is_running(as_of),
+            ending_soon=service.is_ending_soon(as_of),
+            started=service.has_started(as_of),
         )
         for service in services
     ]

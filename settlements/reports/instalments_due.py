@@ -111,7 +111,7 @@ def instalments_due(filters: DueFilters, *, every_row: bool = False):
     if filters.payee:
         rows = rows.filter(settlement__payee=filters.payee)
     if filters.force:
-        rows = rows.filter(Q(settlement__payer=filters.force) | Q(settlement__payee=filters.force))
+        rows = rows.involving(filters.force)
     if filters.alliance:
         rows = rows.filter(settlement__alliance=filters.alliance)
     if filters.search:

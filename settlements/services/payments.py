@@ -188,10 +188,8 @@ def reverse_payment(
         expected = {"kind": Payment.Kind.REVERSAL, "reverses_id": original.pk, "paid_on": reversed_on, "reason": reason}
         if existing := _existing_or_refuse(reference, **expected):
             return existing
-        if original.is_reversal():
-            raise ValidationError("A reversal cannot itself be reversed: record a new payment instead.")
-        if done := Payment.objects.filter(reverses=original).first():
-            raise ValidationError(f"Payment {original.reference} was already reversed by {done.reference}.")
+        if refusal := original.reversal_refusal():
+            raise ValidationError(refusal)
         _refuse_superseded(locked)
         _refuse_closed_reversal(original, reversed_on)
         if reversed_on < original.paid_on:

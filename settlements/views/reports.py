@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from settlements import exports
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
 from settlements.reports.awaiting import awaiting_approval, parties_filter
-from settlements.reports.hosted import hosted_terms
+from settlements.reports.hosted import ENDING_SOON_DAYS, hosted_terms
 from settlements.reports.instalments_due import INCLUDES_PENDING, sort_label
 from settlements.reports.instalments_due import instalments_due as due_report
 from settlements.reports.year_end import year_end_position
@@ -106,5 +106,12 @@ def hosted_services(request):
         return render(request, "settlements/hosted_services.html", {"form": form}, status=400)
     as_of, force = form.as_of_date(), form.cleaned_data.get("force")
     terms = hosted_terms(as_of, force)
-    context = {"form": form, "as_of": as_of, "force": force, "terms": terms, "scope": form.describe()}
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "force": force,
+        "terms": terms,
+        "scope": form.describe(),
+        "ending_soon_days": ENDING_SOON_DAYS,
+    }
     return render(request, "settlements/hosted_services.html", context)
