@@ -5,7 +5,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 BENCH_DB ?= /tmp/alliance-bench-smoke.sqlite3
 
-.PHONY: demo test lint test-sqlite test-postgres browser-deps postgres bench-smoke
+.PHONY: demo test test-fast lint test-sqlite test-postgres browser-deps postgres bench-smoke
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=alliance.test_settings
+
+# The developer's loop: SQLite, without the tests marked slow (state machine, fuzz, bench, browser, gunicorn).
+test-fast: $(VENV)/.installed
+	env -u DATABASE_URL $(VENV)/bin/pytest -q -m "not slow" $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.installed browser-deps
 	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)

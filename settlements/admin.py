@@ -11,9 +11,9 @@ from django.urls import path
 from django.utils import timezone
 from djmoney.money import Money
 
-from . import admin_imports, dating, forms, models, services
+from . import admin_imports, admin_users, dating, forms, models, services  # noqa: F401 - admin_users registers the user pages
 from .admin_access import NamedInlineFormSet, NamedTabularInline
-from .admin_approval import ScheduleRevisionApprovalMixin, SettlementApprovalMixin
+from .admin_approval import AdjustmentApprovalMixin, ScheduleRevisionApprovalMixin, SettlementApprovalMixin
 from .admin_documents import DocumentListInline, document_inlines
 from .admin_history import AuditedAdmin
 from .admin_links import RecordPaymentColumnMixin, RecordPaymentInlineMixin, SettlementPageLinkMixin
@@ -129,6 +129,7 @@ class HostedServiceInline(NamedTabularInline):
 
 @admin.register(models.Alliance)
 class AllianceAdmin(AuditedAdmin):
+    form = forms.AllianceAdminForm
     list_display = ["name", "starts_on", "ends_on", "value_column", "legal_basis"]
     list_filter = ["members"]
     search_fields = ["name", "members__name", "members__short_name"]
@@ -267,7 +268,15 @@ class SettlementAdmin(
     ]
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
-    readonly_fields = ["headline_total", "entered_by", "approved_by", "approved_at"]
+    readonly_fields = [
+        "headline_total",
+        "entered_by",
+        "approved_by",
+        "approved_at",
+        "withdrawn_by",
+        "withdrawn_at",
+        "withdrawal_reason",
+    ]
     inlines = [
         SettlementAdjustmentInline,
         InstalmentInline,
@@ -279,6 +288,7 @@ class SettlementAdmin(
         ("Amounts", {"fields": ["cash_amount", "headline_total", "requested_amount", "recommended_amount"]}),
         ("Terms", {"fields": ["full_and_final", "funding_note", "notes"]}),
         ("Approval", {"fields": ["entered_by", "approved_by", "approved_at"]}),
+        ("Withdrawal", {"fields": ["withdrawn_by", "withdrawn_at", "withdrawal_reason"], "classes": ["collapse"]}),
     ]
     cash_column = money_column("cash_amount", "cash")
 
@@ -288,6 +298,10 @@ class SettlementAdmin(
     def get_changeform_initial_data(self, request):
         # "Full and final" is a term the agreement states, so a new settlement does not assume it.
         return {"full_and_final": False, **super().get_changeform_initial_data(request)}
+
+    def get_fieldsets(self, request, obj=None):
+        withdrawn = obj is not None and obj.is_withdrawn()
+        return [f for f in super().get_fieldsets(request, obj) if f[0] != "Withdrawal" or withdrawn]
 
     @admin.display(description="headline total", ordering="headline_pence")
     def headline_column(self, obj):
@@ -373,11 +387,13 @@ class SettlementAdmin(
 
 
 @admin.register(models.SettlementAdjustment)
-class SettlementAdjustmentAdmin(YearLockMixin, AuditedAdmin):
-    list_display = ["description", "settlement", "kind", "amount_column"]
-    list_filter = ["kind"]
+class SettlementAdjustmentAdmin(AdjustmentApprovalMixin, YearLockMixin, AuditedAdmin):
+    list_display = ["description", "settlement", "kind", "amount_column", "status"]
+    list_filter = ["status", "kind"]
     search_fields = ["description", "settlement__alliance__name"]
     list_select_related = ["settlement__payer", "settlement__payee"]
+    readonly_fields = ["status", "entered_by", "approved_by", "approved_at", "rejected_by", "rejected_at"]
+    readonly_fields += ["rejection_reason"]
     amount_column = money_column("amount", "amount")
 
 
@@ -630,7 +646,19 @@ class ScheduleRevisionAdmin(ScheduleRevisionApprovalMixin, YearLockMixin, Audite
     search_fields = ["reason", "decision_reference", "settlement__alliance__name"]
     date_hierarchy = "revised_on"
     list_select_related = ["settlement__payer", "settlement__payee", "created_by", "approved_by"]
-    readonly_fields = ["settlement", "sequence", "revised_on", "created_by", "created_at", "approved_by", "approved_at"]
+    readonly_fields = [
+        "settlement",
+        "sequence",
+        "revised_on",
+        "status",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "rejected_by",
+        "rejected_at",
+        "rejection_reason",
+    ]
     inlines = document_inlines("revision")
 
     def has_add_permission(self, request):

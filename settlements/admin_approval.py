@@ -1,37 +1,87 @@
-"""Approval in the admin: an action on the list and a button on the record, both calling the approval services."""
+"""Decisions in the admin: approve, reject and withdraw, each on a page that shows what is decided and asks to confirm.
+
+GET shows the record as the approver will approve it (a settlement's terms, adjustments and schedule with who
+entered each; a revision's schedule before and after) and a form carrying the version seen; POST decides, through
+the approval services, only if nothing changed since: otherwise it is refused and the page shown again. A button
+shows only to the roles that can use it, and Approve not at all to one of the settlement's makers, who is told why.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.db import DatabaseError, transaction
+from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from . import roles
-from .services import approvals
+from . import forms, roles, triggers, versions
+from .reports import review
+from .services import approvals, makers
 
 
-class ApprovalAdminMixin:
-    """Shared by the settlement and schedule revision admins; subclasses name the service and the rule."""
+@dataclass(frozen=True)
+class Decision:
+    """One decision a record can take: its page, who may take it, when it applies, and the service that takes it."""
+
+    name: str  # the URL's last part and name: approve, reject, withdraw
+    label: str  # the button: "Approve"
+    done: str  # "approved"
+    allowed: Callable  # (user) -> bool: the role
+    applies: Callable  # (obj) -> bool: the record is in a state this decision can move
+    act: Callable  # (obj, user, reason) -> None
+    needs_reason: bool = False
+    checks_makers: bool = False
+
+
+class DecisionsAdminMixin:
+    """Review pages for a model's decisions; subclasses list them in `decisions()` and fill `review_context()`."""
 
     actions = ["approve_selected"]
     change_form_template = "admin/settlements/approval_change_form.html"
+    review_template = ""
     maker_field = ""
 
-    def approve(self, obj, user):
+    def decisions(self) -> list[Decision]:
         raise NotImplementedError
 
-    def can_approve(self, user) -> bool:
+    def review_context(self, obj) -> dict:
         raise NotImplementedError
 
-    def is_approved(self, obj) -> bool:
-        raise NotImplementedError
+    def settlement_of(self, obj):
+        return obj.settlement
+
+    def decision(self, name: str) -> Decision:
+        return next(d for d in self.decisions() if d.name == name)
 
     def has_approve_permission(self, request) -> bool:
-        return self.can_approve(request.user)
+        return self.decision("approve").allowed(request.user)
+
+    def decision_url_name(self, name: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{name}"
+
+    def get_urls(self):
+        pages = [
+            path(
+                f"<path:object_id>/{d.name}/",
+                self.admin_site.admin_view(self._page(d.name)),
+                name=self.decision_url_name(d.name),
+            )
+            for d in self.decisions()
+        ]
+        return [*pages, *super().get_urls()]
+
+    def _page(self, name):
+        def view(request, object_id):
+            return self.decision_view(request, object_id, self.decision(name))
+
+        return view
 
     def save_model(self, request, obj, form, change):
-        if not change and getattr(obj, f"{self.maker_field}_id") is None:
+        if self.maker_field and not change and getattr(obj, f"{self.maker_field}_id") is None:
             setattr(obj, self.maker_field, request.user)
         super().save_model(request, obj, form, change)
 
@@ -43,68 +93,220 @@ class ApprovalAdminMixin:
                 instance.entered_by = request.user
         super().save_formset(request, form, formset, change)
 
-    @admin.action(description="Approve the selected %(verbose_name_plural)s", permissions=["approve"])
+    @admin.action(description="Review the selected %(verbose_name)s for approval", permissions=["approve"])
     def approve_selected(self, request, queryset):
-        for obj in queryset:
-            self.approve_with_message(request, obj)
+        if queryset.count() != 1:
+            self.message_user(
+                request, "Choose one to review: an approval is of what you have seen on its page.", messages.WARNING
+            )
+            return None
+        return redirect(f"admin:{self.decision_url_name('approve')}", queryset.get().pk)
 
-    def approve_with_message(self, request, obj) -> None:
-        try:
-            self.approve(obj, request.user)
-        except approvals.ApprovalRefused as refusal:
-            self.message_user(request, f"{obj} was not approved: {refusal}", messages.ERROR)
-        except ValidationError as error:
-            self.message_user(request, f"{obj} was not approved: {' '.join(error.messages)}", messages.ERROR)
-        else:
-            self.message_user(request, f"{obj} is approved.", messages.SUCCESS)
+    # The change page's buttons
 
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_approve"
-        approve = path("<path:object_id>/approve/", self.admin_site.admin_view(self.approve_view), name=name)
-        return [approve, *super().get_urls()]
+    def decision_links(self, request, obj) -> list[dict]:
+        links = []
+        for d in self.decisions():
+            if not (d.allowed(request.user) and d.applies(obj)):
+                continue
+            if d.checks_makers and self.maker_acts(request.user, obj):
+                continue
+            url = reverse(f"admin:{self.decision_url_name(d.name)}", args=[obj.pk])
+            links.append({"label": d.label, "url": url, "name": d.name})
+        return links
 
-    def approve_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_approve_permission(request):
-            raise PermissionDenied("Approving needs the finance approver role.")
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None:
-            raise Http404
-        # Approve the version the approver saw (the page sends it), not whatever is stored by the time they press.
-        seen = request.POST.get("version", "")
-        if seen:
-            obj.version = int(seen) if seen.isdigit() else None
-        self.approve_with_message(request, obj)
-        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk]))
+    def _may_approve_now(self, user, obj) -> bool:
+        approve = self.decision("approve")
+        return approve.allowed(user) and approve.applies(obj)
+
+    def maker_acts(self, user, obj):
+        return makers.acts_of(user, self.settlement_of(obj))
+
+    def maker_reason(self, user, obj) -> str:
+        acts = self.maker_acts(user, obj)
+        return f"You {acts[0]}, so someone else must approve it (maker-checker: four eyes)." if acts else ""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        show = obj is not None and not self.is_approved(obj) and self.has_approve_permission(request)
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "show_approve": show})
+        links = self.decision_links(request, obj) if obj is not None else []
+        shown = obj is not None and request.method == "GET" and self._may_approve_now(request.user, obj)
+        if shown and (reason := self.maker_reason(request.user, obj)):
+            messages.info(request, reason)
+        context = {**(extra_context or {}), "decision_links": links, "show_approve": bool(links)}
+        return super().change_view(request, object_id, form_url, context)
+
+    # The decision pages
+
+    def decision_view(self, request, object_id, decision: Decision):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not decision.allowed(request.user):
+            raise PermissionDenied(f"{decision.label} needs a role that your account does not have.")
+        form_class = forms.ReasonedDecisionForm if decision.needs_reason else forms.DecisionForm
+        data = request.POST if request.method == "POST" else None
+        form = form_class(data, initial={"version": versions.seen_token(obj)})
+        if request.method == "POST" and form.is_valid():
+            if self._decide(request, obj, decision, form.cleaned_data):
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", obj.pk)
+            return redirect(request.path)
+        blocked = self.maker_reason(request.user, obj) if decision.checks_makers else ""
+        context = {
+            **self.admin_site.each_context(request),
+            **self.review_context(obj),
+            "title": f"{decision.label}: {obj}",
+            "opts": self.opts,
+            "original": obj,
+            "decision": decision,
+            "form": form,
+            "blocked": blocked,
+            "open": decision.applies(obj) and not blocked,
+            "state": self.state_of(obj),
+        }
+        return TemplateResponse(request, self.review_template, context)
+
+    def state_of(self, obj) -> str:
+        return obj.get_status_display()
+
+    def _decide(self, request, obj, decision: Decision, data) -> bool:
+        """Take the decision on the version seen; say how it went. True when it was taken."""
+        try:
+            with transaction.atomic():
+                if not versions.lock_and_compare(obj, data["version"]):
+                    raise ValidationError(
+                        f"{obj} changed since you opened it; review it again before you {decision.label.lower()} it."
+                    )
+                if hasattr(obj, "version"):
+                    obj.version = data["version"]
+                decision.act(obj, request.user, data.get("reason", ""))
+        except approvals.ApprovalRefused as refusal:
+            self.message_user(request, f"{obj} was not {decision.done}: {refusal}", messages.ERROR)
+        except (ValidationError, DatabaseError) as error:
+            explained = triggers.explain(error)
+            if explained is None:
+                raise
+            self.message_user(request, f"{obj} was not {decision.done}: {explained}", messages.ERROR)
+        else:
+            self.message_user(request, f"{obj} is {decision.done}.", messages.SUCCESS)
+            return True
+        return False
 
 
-class SettlementApprovalMixin(ApprovalAdminMixin):
+def _approver(user) -> bool:
+    return roles.can_approve_settlement(user)
+
+
+def _revision_approver(user) -> bool:
+    return roles.can_approve_schedule_revision(user)
+
+
+def _withdrawer(user) -> bool:
+    return roles.can_approve_settlement(user) or user.has_perm(roles.perm("change_settlement"))
+
+
+class SettlementApprovalMixin(DecisionsAdminMixin):
     maker_field = "entered_by"
+    review_template = "admin/settlements/review/settlement.html"
 
-    def approve(self, obj, user):
-        approvals.approve_settlement(settlement=obj, approved_by=user)
+    def settlement_of(self, obj):
+        return obj
 
-    def can_approve(self, user) -> bool:
-        return roles.can_approve_settlement(user)
+    def decisions(self):
+        return [
+            Decision(
+                "approve",
+                "Approve",
+                "approved",
+                _approver,
+                lambda s: s.is_draft(),
+                lambda s, user, reason: approvals.approve_settlement(settlement=s, approved_by=user),
+                checks_makers=True,
+            ),
+            Decision(
+                "withdraw",
+                "Withdraw",
+                "withdrawn",
+                _withdrawer,
+                lambda s: s.is_draft(),
+                lambda s, user, reason: approvals.withdraw_settlement(settlement=s, withdrawn_by=user, reason=reason),
+                needs_reason=True,
+            ),
+        ]
 
-    def is_approved(self, obj) -> bool:
-        return obj.is_approved()
+    def review_context(self, obj):
+        return {"review": review.settlement_review(obj)}
 
 
-class ScheduleRevisionApprovalMixin(ApprovalAdminMixin):
+class ScheduleRevisionApprovalMixin(DecisionsAdminMixin):
     maker_field = "created_by"
+    review_template = "admin/settlements/review/revision.html"
 
-    def approve(self, obj, user):
-        approvals.approve_schedule_revision(revision=obj, approved_by=user)
+    def decisions(self):
+        return [
+            Decision(
+                "approve",
+                "Approve",
+                "approved",
+                _revision_approver,
+                lambda r: r.is_pending(),
+                lambda r, user, reason: approvals.approve_schedule_revision(revision=r, approved_by=user),
+                checks_makers=True,
+            ),
+            Decision(
+                "reject",
+                "Reject",
+                "rejected",
+                _revision_approver,
+                lambda r: r.is_pending(),
+                lambda r, user, reason: approvals.reject_schedule_revision(revision=r, rejected_by=user, reason=reason),
+                needs_reason=True,
+            ),
+        ]
 
-    def can_approve(self, user) -> bool:
-        return roles.can_approve_schedule_revision(user)
+    def review_context(self, obj):
+        found = review.revision_review(obj)
+        schedules = [
+            (f"Before revision {obj.sequence}", found.before, found.before_totals, "Change"),
+            (f"After revision {obj.sequence}", found.after, found.after_totals, "Change"),
+        ]
+        return {"review": found, "schedules": schedules}
 
-    def is_approved(self, obj) -> bool:
-        return obj.approved_at is not None
+
+class AdjustmentApprovalMixin(DecisionsAdminMixin):
+    """An adjustment requested on an approved settlement; on a draft it is approved with its settlement."""
+
+    maker_field = "entered_by"
+    review_template = "admin/settlements/review/adjustment.html"
+
+    def decisions(self):
+        def requested(adjustment):
+            return adjustment.is_pending() and adjustment.settlement.is_approved()
+
+        return [
+            Decision(
+                "approve",
+                "Approve",
+                "approved",
+                _approver,
+                requested,
+                lambda a, user, reason: approvals.approve_adjustment(adjustment=a, approved_by=user),
+                checks_makers=True,
+            ),
+            Decision(
+                "reject",
+                "Reject",
+                "rejected",
+                _approver,
+                requested,
+                lambda a, user, reason: approvals.reject_adjustment(adjustment=a, rejected_by=user, reason=reason),
+                needs_reason=True,
+            ),
+        ]
+
+    def review_context(self, obj):
+        return {"review": review.adjustment_review(obj)}
+
+    def state_of(self, obj):
+        if obj.is_pending() and not obj.settlement.is_approved():
+            return "Part of a draft settlement: it is approved with the settlement."
+        return obj.get_status_display()

@@ -16,9 +16,12 @@ class SettlementsConfig(AppConfig):
     name = "settlements"
 
     def ready(self):
+        from django.conf import settings
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import pre_delete
 
-        from . import signals, triggers  # noqa: F401 - signals connects the sign-in log
+        from . import signals, triggers, users  # noqa: F401 - signals connects the sign-in log
 
         post_migrate.connect(restore_role_groups, sender=self)
         connection_created.connect(triggers.register_guard)
+        pre_delete.connect(users.refuse_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="settlements_keep_users")

@@ -5,13 +5,14 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from djmoney.money import Money
 
 from .admin_history import ChangeReasonForm
 from .dates import UKDateField, parse_date, uk, validate_in_range
 from .fiscal import LABEL_PATTERN, FinancialYear
-from .models import Instalment
+from .models import Alliance, Force, Instalment
 from .money import AmountField, format_gbp, from_pence, parse_amount, to_pence
 from .services import EvenSplit, ExplicitAmounts, schedule_has_history, validate_schedule_total
 from .services.schedules import MAX_INSTALMENTS
@@ -188,3 +189,55 @@ class InstalmentAdminForm(ChangeReasonForm):
             others = [instalment.amount for instalment in settlement.instalments.current()]
             validate_schedule_total(cash_amount=settlement.cash_amount, amounts=[*others, amount])
         return data
+
+
+class AllianceAdminForm(ChangeReasonForm):
+    """A force that pays or receives under one of the alliance's settlements stays one of its members."""
+
+    class Meta:
+        model = Alliance
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        members = data.get("members")
+        if self.instance.pk is None or members is None:
+            return data
+        parties = Force.objects.filter(
+            Q(settlements_paid__alliance=self.instance) | Q(settlements_received__alliance=self.instance)
+        ).distinct()
+        leaving = [force for force in parties if force not in members]
+        if leaving:
+            names = ", ".join(str(force) for force in leaving)
+            self.add_error(
+                "members",
+                f"{names} pays or receives under a settlement of {self.instance}, so it stays a member of it.",
+            )
+        return data
+
+
+class DecisionForm(forms.Form):
+    """Confirm a decision on the version of the record shown on the page."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_version(self):
+        version = self.cleaned_data.get("version")
+        if version is None:
+            raise ValidationError("Open the record's review page and confirm from there: nothing was decided.")
+        return version
+
+    def clean(self):
+        data = super().clean()
+        if "version" in self.errors:
+            # A hidden field's error shows with the form's own.
+            self.add_error(None, self.errors.pop("version"))
+        return data
+
+
+class ReasonedDecisionForm(DecisionForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="Kept with the record and in its history.",
+    )

@@ -106,7 +106,7 @@ def settlement_xlsx(picture: SettlementPicture, year_row: tuple[str, str], filen
     terms = workbook.add_sheet("Statement", 2)
     terms.append([heading], bold=True, fit=False)
     terms.append([])
-    for row in _terms(picture, [("As at", uk(as_of)), year_row]):
+    for row in _terms(picture, [("As at", as_of), year_row]):
         terms.append(row)
 
     totals = picture.totals

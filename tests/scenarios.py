@@ -53,7 +53,9 @@ class World:
 
 
 def build_world() -> World:
-    """Two alliances, three settlements, payments either side of 31 March 2021, a reversal and a revision."""
+    """Four alliances and settlements, payments either side of 31 March 2021, a reversal, a revision, and
+    boundaries: a settlement agreed on 31 March 2021, an instalment due and a payment made that day, instalments
+    due on 31 March 2022 and on 1 April 2022."""
     world = World()
     for short in ["West Mercia", "Warwickshire", "Northshire", "Southdale", "Eastmoor"]:
         world.forces[short] = factories.ForceFactory(short_name=short, name=f"{short} Police")
@@ -106,6 +108,18 @@ def build_world() -> World:
     instalment(s2, 3, date(2023, 2, 28), "333333.35")
     pay(j2, date(2021, 3, 1), "0.01")
     instalment(s3, 1, date(2021, 7, 1), "100.00")
+
+    # Boundaries: agreed on 31 March (AS_OF); an instalment due on AS_OF and part paid that very day; one due on
+    # the next 31 March (within 12 months of the year end) and one due the day after (after 12 months).
+    world.alliances["sdem"] = factories.AllianceFactory(name="Southdale and Eastmoor", members=[sd, em])
+    s4 = factories.SettlementFactory(
+        alliance=world.alliances["sdem"], payer=em, payee=sd, agreed_on=AS_OF, cash_amount=gbp("700.00")
+    )
+    world.settlements["s4"] = s4
+    k1 = instalment(s4, 1, AS_OF, "100.00")
+    instalment(s4, 2, date(2022, 3, 31), "200.00")
+    instalment(s4, 3, date(2022, 4, 1), "400.00")
+    pay(k1, AS_OF, "40.00")
 
     # Approved and dated on the day of the agreement, so that what it replaced counts in no figure on any date.
     revision = ScheduleRevision.objects.create(

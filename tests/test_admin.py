@@ -31,7 +31,9 @@ def test_every_domain_model_is_registered():
 
 @pytest.mark.parametrize("model", DOMAIN_MODELS, ids=lambda m: m.__name__)
 def test_list_add_and_change_pages_load(admin_client, demo, model):
-    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+    listing = admin_client.get(admin_url(model, "changelist"))
+    assert listing.status_code == 200
+    assert listing.context["cl"].model is model
     # A schedule revision is added from its settlement's "Revise schedule" page, never on its own; a year is
     # closed from "Close a financial year"; a download is logged by downloading, a held payment comes with an import.
     expected_add = (
@@ -41,16 +43,22 @@ def test_list_add_and_change_pages_load(admin_client, demo, model):
     )
     assert admin_client.get(admin_url(model, "add")).status_code == expected_add
     for obj in model.objects.all()[:3]:
-        assert admin_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+        page = admin_client.get(admin_url(model, "change", obj.pk))
+        assert page.status_code == 200
+        assert page.context["original"] == obj  # the page of that record, not an error or another record
 
 
 @pytest.mark.parametrize("model", DOMAIN_MODELS, ids=lambda m: m.__name__)
 def test_list_pages_load_with_every_filter_and_a_search(admin_client, demo, model):
     response = admin_client.get(admin_url(model, "changelist"), {"q": "West Mercia"})
     assert response.status_code == 200
+    everything = admin_client.get(admin_url(model, "changelist")).context["cl"].result_count
+    assert response.context["cl"].result_count <= everything
     for spec in response.context["cl"].filter_specs:
         for choice in spec.choices(response.context["cl"]):
-            assert admin_client.get(admin_url(model, "changelist") + choice["query_string"]).status_code == 200
+            filtered = admin_client.get(admin_url(model, "changelist") + choice["query_string"])
+            assert filtered.status_code == 200
+            assert filtered.context["cl"].result_count <= everything, choice["query_string"]
 
 
 def test_settlement_list_shows_amounts_in_pounds(admin_client, demo):
@@ -78,6 +86,8 @@ def test_a_bad_financial_year_in_the_filter_shows_nothing_rather_than_failing(ad
     factories.InstalmentFactory()
     response = admin_client.get(admin_url(models.Instalment, "changelist"), {"fy": "2020/22"})
     assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+    assert len(admin_client.get(admin_url(models.Instalment, "changelist")).context["cl"].result_list) == 1
 
 
 def test_hosted_service_end_date_is_computed_and_read_only(admin_client):

@@ -137,50 +137,52 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_the_approve_button_approves_and_says_so(client, draft, approver):
+def test_the_approve_button_opens_the_review_page_whose_confirmation_approves(client, draft, approver):
     client.force_login(approver)
     change = reverse("admin:settlements_settlement_change", args=[draft.pk])
-    assert b">Approve</button>" in client.get(change).content
     approve = reverse("admin:settlements_settlement_approve", args=[draft.pk])
+    assert f'<a href="{approve}" class="decision-approve">Approve</a>' in client.get(change).content.decode()
     response = client.post(approve, {"version": draft.version}, follow=True)
     assert response.redirect_chain[-1][0] == change
     assert any("is approved" in message for message in messages_of(response))
     draft.refresh_from_db()
     assert draft.approved_by == approver
-    assert b">Approve</button>" not in client.get(change).content
+    after = client.get(change)
+    assert after.status_code == 200 and after.context["original"] == draft  # the page itself, not an error
+    assert approve not in after.content.decode()
 
 
 def test_the_approve_button_is_not_offered_to_an_editor(client, draft, editor):
     client.force_login(editor)
     page = client.get(reverse("admin:settlements_settlement_change", args=[draft.pk]))
     assert page.status_code == 200
-    assert b">Approve</button>" not in page.content
+    assert reverse("admin:settlements_settlement_approve", args=[draft.pk]) not in page.content.decode()
 
 
-def test_the_approve_action_refuses_an_approvers_own_entry_with_a_message(client, approver, draft):
-    own = SettlementFactory(status=Settlement.Status.DRAFT, entered_by=approver)
+def test_the_approve_action_opens_the_review_page_of_one_and_approves_none_at_once(client, approver, draft):
+    other = SettlementFactory(status=Settlement.Status.DRAFT)
     client.force_login(approver)
-    data = {"action": "approve_selected", "_selected_action": [own.pk, draft.pk]}
-    response = client.post(reverse("admin:settlements_settlement_changelist"), data, follow=True)
-    texts = messages_of(response)
-    assert any("was not approved" in t and "someone else must approve it" in t for t in texts)
-    assert any(t.endswith("is approved.") for t in texts)
-    own.refresh_from_db()
+    url = reverse("admin:settlements_settlement_changelist")
+    response = client.post(url, {"action": "approve_selected", "_selected_action": [other.pk, draft.pk]}, follow=True)
+    assert any("Choose one to review" in t for t in messages_of(response))
+    response = client.post(url, {"action": "approve_selected", "_selected_action": [draft.pk]})
+    assert response.url == reverse("admin:settlements_settlement_approve", args=[draft.pk])
     draft.refresh_from_db()
-    assert (own.status, draft.status) == (Settlement.Status.DRAFT, Settlement.Status.APPROVED)
+    other.refresh_from_db()
+    assert (other.status, draft.status) == (Settlement.Status.DRAFT, Settlement.Status.DRAFT)
 
 
-def test_the_approve_action_approves_a_schedule_revision(client, editor, approver):
+def test_the_approve_action_opens_a_schedule_revisions_review_page(client, editor, approver):
     revision = revision_by(editor)
     client.force_login(approver)
     data = {"action": "approve_selected", "_selected_action": [revision.pk]}
-    client.post(reverse("admin:settlements_schedulerevision_changelist"), data)
-    revision.refresh_from_db()
-    assert revision.approved_by == approver
+    response = client.post(reverse("admin:settlements_schedulerevision_changelist"), data)
+    assert response.url == reverse("admin:settlements_schedulerevision_approve", args=[revision.pk])
 
 
 def test_the_approve_action_is_not_offered_to_an_editor(client, editor):
     client.force_login(editor)
     SettlementFactory(status=Settlement.Status.DRAFT)
     page = client.get(reverse("admin:settlements_settlement_changelist"))
+    assert page.status_code == 200 and page.context["cl"].result_count == 1  # the list, with the draft in it
     assert b"approve_selected" not in page.content

@@ -312,6 +312,7 @@ def test_the_demo_as_at_31_march_2021_shows_the_schedule_then_agreed(admin_clien
     assert "West Mercia,Warwickshire,3,2021-07-31," in csv_text and "2021-08-31" not in csv_text
 
 
+@pytest.mark.slow
 def test_page_totals_are_exact_where_a_decimal_sum_would_drift(admin_client):
     """10,000 instalments of awkward amounts: summed as floats they are pennies out; the pages are not."""
     rng = random.Random(11)

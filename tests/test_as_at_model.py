@@ -19,7 +19,7 @@ from settlements.reports.year_end import year_end_position
 from settlements.services import ledger
 from tests import as_at_model, factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 BASE = date(2020, 3, 1)
 days = st.integers(min_value=0, max_value=900)

@@ -150,8 +150,13 @@ def test_a_deletion_is_shown(manager):
 def test_each_record_has_a_history_page_in_the_admin(client):
     settlement = SettlementFactory()
     client.force_login(make_user(roles.VIEWER))
+    settlement.notes = "Filed"
+    settlement._change_reason = "Filed with the accounts"
+    settlement.save()
     page = client.get(reverse("admin:settlements_settlement_history", args=[settlement.pk]))
     assert page.status_code == 200
+    assert [h.history_change_reason for h in page.context["page_obj"]] == ["Filed with the accounts", None]
+    assert "Filed with the accounts" in page.content.decode()
 
 
 def test_history_cannot_be_edited_or_restored_from_the_app(client):
@@ -161,7 +166,9 @@ def test_history_cannot_be_edited_or_restored_from_the_app(client):
     force.save()
     client.force_login(make_user(roles.FINANCE_EDITOR))
     url = reverse("admin:settlements_force_simple_history", args=[force.pk, first.history_id])
-    assert client.get(url).status_code == 200
+    old = client.get(url)
+    assert old.status_code == 200
+    assert 'value="Original name"' in old.content.decode()  # the old version is shown, read-only
     assert client.post(url, {"name": "Original name", "short_name": force.short_name}).status_code == 403
     force.refresh_from_db()
     assert (force.name, force.history.count()) == ("Current name", 2)

@@ -18,6 +18,7 @@ from settlements.reports.balances import (
     settlement_balances,
     total_balance,
 )
+from settlements.reports.year_end import year_end_position
 from settlements.services import EvenSplit, ExplicitAmounts, record_payment, reverse_payment
 from tests.factories import DraftSettlementFactory, scheduled
 
@@ -92,6 +93,34 @@ def test_a_reversal_counts_from_its_own_date(seed_case):
     assert settlement_balance(settlement=settlement, as_of=date(2020, 6, 1)).paid == gbp("0.00")
 
 
+def test_a_reversal_on_the_day_of_its_payment_nets_to_nothing_from_that_day(seed_case):
+    settlement, (first, _, _) = seed_case
+    payment = record_payment(instalment=first, amount=gbp("100.00"), paid_on=date(2020, 5, 1), reference="R1")
+    reverse_payment(payment=payment, reversed_on=date(2020, 5, 1), reason="Keyed twice", reference="REV-1")
+    for as_of in (date(2020, 4, 30), date(2020, 5, 1), date(2020, 5, 2)):
+        assert settlement_balance(settlement=settlement, as_of=as_of).paid == gbp("0.00"), as_of
+    assert status_on(first, date(2020, 5, 1)) == "overdue"  # due 30/04/2020, nothing paid on balance
+
+
+def test_a_payment_made_on_the_date_counts_when_later_payments_exist(seed_case):
+    """With a payment dated after the date, the figure sums the payments rather than reading stored balances."""
+    settlement, (first, _, _) = seed_case
+    record_payment(instalment=first, amount=gbp("100.00"), paid_on=date(2020, 5, 1), reference="R1")
+    record_payment(instalment=first, amount=gbp("50.00"), paid_on=date(2020, 6, 1), reference="R2")
+    paid = [settlement_balance(settlement=settlement, as_of=day).paid for day in (date(2020, 4, 30), date(2020, 5, 1))]
+    assert paid == [gbp("0.00"), gbp("100.00")]
+    rows = instalment_balances(as_of=date(2020, 5, 1), settlement=settlement)
+    assert {r.pk: r.paid_pence for r in rows}[first.pk] == 10000
+
+
+def test_the_year_end_puts_an_instalment_due_on_the_next_31_march_within_12_months(seed_case):
+    """At 31/03/2020: 31/03/2021 (the next 31 March) is within 12 months; 31/07/2021 after."""
+    position = year_end_position(FinancialYear(2019))
+    assert (position.within_12_months, position.after_12_months) == (gbp("8500000.00"), gbp("2000000.00"))
+    [row] = position.settlements
+    assert (row.within_pence, row.after_pence) == (850_000_000, 200_000_000)
+
+
 def test_balances_by_financial_year_put_31_march_in_the_year_ending(seed_case):
     _settlement, (first, _, _) = seed_case
     record_payment(instalment=first, amount=gbp("500000.00"), paid_on=date(2020, 5, 1), reference="R1")
@@ -156,6 +185,7 @@ def test_superseded_instalments_leave_the_balances(seed_case):
     assert Instalment.objects.filter(settlement=settlement).count() == 7
 
 
+@pytest.mark.slow
 def test_100000_amounts_up_to_10bn_total_exactly_in_the_database(capsys):
     rng = random.Random(20200330)
     settlements = [DraftSettlementFactory(cash_amount=gbp("999999999999.99")) for _ in range(5)]

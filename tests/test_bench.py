@@ -1,6 +1,7 @@
 import io
 import json
 
+import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
 
@@ -8,6 +9,8 @@ from settlements.benchmark import build, exactness, plan
 from settlements.models import Force, Instalment, Payment, Settlement
 from settlements.money import Pence, SumPence
 from tests.factories import ForceFactory
+
+pytestmark = pytest.mark.slow
 
 
 def built_figures() -> dict:

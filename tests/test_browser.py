@@ -87,6 +87,7 @@ def test_a_finance_officer_reads_the_reports_downloads_them_and_prints(page, liv
     page.get_by_label("As of").fill(AS_OF.isoformat())
     page.get_by_label("Financial year").fill("2020/21")
     page.get_by_label("Payer").select_option("West Mercia")
+    page.get_by_label("Include paid instalments").check()
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/reports/instalments-due/?*")
     expected = [

@@ -19,7 +19,7 @@ from settlements.demo import load_demo
 from settlements.fiscal import FinancialYear
 from settlements.imports import templates
 from settlements.money import gbp
-from settlements.services import close_financial_year
+from settlements.services import EvenSplit, close_financial_year, revise_schedule
 from settlements.services.documents import add_document
 from tests.import_helpers import FICTIONAL
 
@@ -39,6 +39,7 @@ PAGES = [
     ("instalments due, searched and sorted", "/reports/instalments-due/?q=Warwickshire&sort=-amount&include_paid=on"),
     ("instalments due, bad filters", "/reports/instalments-due/?fy=2020/22&from=2020-02-31&payer=Atlantis&status=late"),
     ("year end", "/reports/year-end/?fy=2020/21"),
+    ("year end, latest year with something outstanding", "/reports/year-end/"),
     ("hosted services", "/reports/hosted-services/?as_of=2021-08-01"),
     ("recent changes", "/audit/recent-changes/"),
     ("settlement page", "/settlements/{settlement}/?as_of=01/06/2021"),
@@ -77,6 +78,12 @@ PAGES = [
     ("upload a document", "/admin/settlements/document/add/"),
     ("document", "/admin/settlements/document/{document}/change/"),
     ("document downloads", "/admin/settlements/documentdownload/"),
+    ("approve a settlement", "/admin/settlements/settlement/{draft}/approve/"),
+    ("withdraw a settlement", "/admin/settlements/settlement/{draft}/withdraw/"),
+    ("approve a schedule revision", "/admin/settlements/schedulerevision/{pending_revision}/approve/"),
+    ("reject a schedule revision", "/admin/settlements/schedulerevision/{pending_revision}/reject/"),
+    ("approve an adjustment", "/admin/settlements/settlementadjustment/{requested}/approve/"),
+    ("reject an adjustment", "/admin/settlements/settlementadjustment/{requested}/reject/"),
     ("import agreements", "/admin/settlements/settlement/import/"),
 ]
 
@@ -93,6 +100,21 @@ def records(django_user_model) -> dict:
         models.Instalment.objects.create(settlement=draft, number=number, due_on=due_on, amount=gbp("450"))
     officer = django_user_model.objects.create_superuser("officer", "officer@example.police.uk", "a-long-pass-word")
     closing = close_financial_year(financial_year=FinancialYear(2015), closed_by=officer, note="Accounts signed")
+    # Requests awaiting approval, entered by someone other than the officer who reviews them.
+    keeper = django_user_model.objects.create_user("keeper")
+    pending_revision = revise_schedule(
+        settlement=models.Settlement.objects.get(payer__short_name="Southvale"),
+        terms=EvenSplit(3, 3, date(2027, 2, 2)),
+        revised_on=date(2026, 11, 2),
+        reason="Spread over another quarter",
+        decision_reference="Joint board minute 2026/31",
+        created_by=keeper,
+        today=TODAY,
+    )
+    requested = models.SettlementAdjustment(
+        settlement=seed, kind="offset", description="Offset of shared IT costs", amount=gbp("12000"), entered_by=keeper
+    )
+    requested.save()
     paid = models.Payment.objects.filter(kind=models.Payment.Kind.PAYMENT, instalment__settlement=seed).first()
     document = add_document(
         record=seed,
@@ -117,6 +139,8 @@ def records(django_user_model) -> dict:
         "hosted": models.HostedService.objects.first().pk,
         "closing": closing.pk,
         "document": document.pk,
+        "pending_revision": pending_revision.pk,
+        "requested": requested.pk,
     }
 
 

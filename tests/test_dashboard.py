@@ -129,7 +129,7 @@ def test_alliances_are_counted_by_stage_and_only_the_most_recent_are_listed(admi
     board = dashboard(admin_client, as_of=AS_OF.isoformat()).context["board"]
     assert [a.alliance.name for a in board.alliances] == [f"Later alliance {n}" for n in reversed(range(LIST_LIMIT))]
     counts = {item.stage: item.count for item in board.stage_counts}
-    assert counts == {"in_payment": 2, "notice_served": 1, "running": LIST_LIMIT}
+    assert counts == {"in_payment": 3, "notice_served": 1, "running": LIST_LIMIT}
     assert board.alliance_count == Alliance.objects.count()
 
 
@@ -196,11 +196,13 @@ def test_hosted_services_running_and_ending_within_90_days(admin_client, world):
 def test_each_alliance_shows_its_stage(admin_client, world):
     response = dashboard(admin_client, as_of=AS_OF.isoformat())
     stages = {item.alliance.name: item.label for item in response.context["board"].alliances}
-    # wmwa: something paid, not all; nssd: agreed, one penny paid; emns: its settlement comes after the date
+    # wmwa: something paid, not all; nssd: agreed, one penny paid; emns: its settlement comes after the date;
+    # sdem: agreed on the date itself, and part paid that day
     assert stages == {
         "West Mercia and Warwickshire": "In payment",
         "Northshire and Southdale": "In payment",
         "Eastmoor and Northshire": "Notice served",
+        "Southdale and Eastmoor": "In payment",
     }
 
 

@@ -59,6 +59,8 @@ def test_the_csv_starts_with_a_byte_order_mark_and_the_exact_header(admin_client
         ({"status": ["overdue", "part_paid"]}, lambda w, i: w.status(i, AS_OF) in {"overdue", "part_paid"}),
         ({"payer": "Southdale"}, lambda w, i: i.settlement.payer.short_name == "Southdale"),
         ({"from": "2021-03-01", "to": "2022-12-31"}, lambda w, i: date(2021, 3, 1) <= i.due_on <= date(2022, 12, 31)),
+        ({"from": "2021-03-31", "to": "2021-03-31"}, lambda w, i: i.due_on == date(2021, 3, 31)),
+        ({"from": "2022-03-31", "to": "2022-03-31"}, lambda w, i: i.due_on == date(2022, 3, 31)),
     ],
 )
 def test_csv_rows_and_totals_match_the_instalments(admin_client, world, params, keep):
@@ -241,3 +243,63 @@ def test_postgresql_copy_writes_the_same_bytes_as_the_csv_module(world, filters)
     python = "".join(exports.due_csv_rows(rows))
     assert python.count("\r\n") >= len(NAMES)
     assert "".join(csv_copy.due_csv_rows(rows)) == python
+
+
+def year_end_oracle(world: World, fy: FinancialYear) -> tuple[dict, dict]:
+    """Outstanding at 31 March, split at the next 31 March, summed here: per settlement and per force."""
+    settlements, forces = {}, {}
+    for instalment in world.agreed_by(fy.end):
+        settlement = instalment.settlement
+        owed = world.outstanding(instalment, fy.end)
+        column = 0 if instalment.due_on <= fy.next().end else 1
+        split = settlements.setdefault(settlement.pk, [Decimal("0.00"), Decimal("0.00")])
+        split[column] += owed
+        forces.setdefault(settlement.payer.short_name, [Decimal("0.00")] * 4)[column] += owed  # creditor
+        forces.setdefault(settlement.payee.short_name, [Decimal("0.00")] * 4)[2 + column] += owed  # debtor
+    return {pk: split for pk, split in settlements.items() if any(split)}, {
+        force: split for force, split in forces.items() if any(split)
+    }
+
+
+def test_the_year_end_forces_csv_has_each_forces_four_columns_in_their_places(admin_client, world):
+    fy = FinancialYear(2020)
+    _, expected = year_end_oracle(world, fy)
+    assert any(split[0] != split[1] != split[2] for split in expected.values())  # columns that differ
+    response = admin_client.get(reverse("year_end"), {"fy": str(fy), "format": "csv", "table": "forces"})
+    rows = list(csv.DictReader(io.StringIO(csv_text(response).removeprefix("\ufeff"))))
+    columns = [
+        "creditor_within_12_months",
+        "creditor_after_12_months",
+        "debtor_within_12_months",
+        "debtor_after_12_months",
+    ]
+    assert {r["force"]: [Decimal(r[c]) for c in columns] for r in rows} == expected
+    assert {r["currency"] for r in rows} == {"GBP"}
+
+
+def test_the_year_end_xlsx_holds_every_column_of_both_tables(admin_client, world):
+    fy = FinancialYear(2020)
+    by_settlement, by_force = year_end_oracle(world, fy)
+    response = admin_client.get(reverse("year_end"), {"fy": str(fy), "format": "xlsx"})
+    workbook = load_workbook(io.BytesIO(response.content))
+
+    def table(sheet, first_header):
+        rows = [[cell.value for cell in row] for row in workbook[sheet].iter_rows()]
+        start = next(n for n, row in enumerate(rows) if row[0] == first_header)
+        return rows[start + 1 :]
+
+    settlements = {s.pk: s for s in world.settlements.values()}
+    expected = sorted(
+        (
+            [s.alliance.name, s.payer.short_name, s.payee.short_name, datetime(*s.agreed_on.timetuple()[:3]),
+             within, after, within + after, "GBP"]
+            for pk, (within, after) in by_settlement.items()
+            for s in [settlements[pk]]
+        ),
+        key=lambda row: row[3],
+    )  # fmt: skip
+    *shown, total = table("By settlement", "Alliance")
+    assert [[*row[:4], *(Decimal(str(v)) for v in row[4:7]), row[7]] for row in shown] == expected
+    assert [Decimal(str(v)) for v in total[4:7]] == [sum(row[n] for row in expected) for n in (4, 5, 6)]
+    forces = {row[0]: [Decimal(str(v)) for v in row[1:5]] for row in table("By force", "Force")}
+    assert forces == by_force

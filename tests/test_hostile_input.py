@@ -18,7 +18,7 @@ from settlements.services import EvenSplit
 from tests import factories
 from tests.access_helpers import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 FUZZ = settings(
     max_examples=20,

@@ -159,9 +159,12 @@ def test_an_instalment_whose_payment_was_reversed_still_keeps_its_due_date(paid)
         reason="Paid to the wrong account",
     )
     ledger.post(reversal)
+    stored = Instalment.objects.get(pk=paid.pk)
+    assert stored.paid_to_date_pence == 0  # nothing paid any more, but payments are recorded against it
     paid.due_on = date(2021, 1, 1)
     with pytest.raises(ImmutableRecordError, match="has payments recorded"):
         paid.save()
+    assert Instalment.objects.get(pk=paid.pk).due_on == stored.due_on != date(2021, 1, 1)
 
 
 def test_the_admin_shows_a_paid_instalment_read_only_and_refuses_delete(admin, paid):
@@ -223,6 +226,7 @@ def test_the_admin_shows_a_payment_read_only_and_says_why(admin):
 def test_the_admin_offers_no_bulk_delete_of_payments(admin):
     PaymentFactory()
     page = admin.get(reverse("admin:settlements_payment_changelist"))
+    assert page.status_code == 200 and page.context["cl"].result_count == 1  # the list, with the payment in it
     assert b"delete_selected" not in page.content
 
 

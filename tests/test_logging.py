@@ -35,6 +35,7 @@ def wait_for_port(port: int, server: subprocess.Popen) -> None:
     pytest.fail(f"gunicorn did not listen within {STARTUP_SECONDS} s")
 
 
+@pytest.mark.slow
 def test_a_500_under_gunicorn_with_production_settings_leaves_its_traceback_and_request_in_the_log(tmp_path):
     # A database that was never migrated: the first request that reads a session fails.
     env = production_env(

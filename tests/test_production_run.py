@@ -12,6 +12,8 @@ import pytest
 
 from tests.access_helpers import ROOT, production_env
 
+pytestmark = pytest.mark.slow  # each test starts gunicorn
+
 STARTUP_SECONDS = 30
 
 

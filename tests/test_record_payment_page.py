@@ -98,6 +98,12 @@ def test_the_page_shows_the_chosen_instalments_due_date_and_balances(client, boo
     assert reverse("settlement", args=[books["part"].settlement_id]) in response.content.decode()
 
 
+def test_a_paid_instalment_asked_for_is_shown_as_paid_and_not_offered(client, books):
+    response = client.get(reverse(ADD), {"instalment": books["paid"].pk})
+    assert "This instalment is paid in full: nothing more can be recorded against it." in response.content.decode()
+    assert str(books["paid"].pk) not in offered(response)
+
+
 def test_the_amount_has_no_placeholder_that_looks_filled_in(client, books):
     tree = lxml_html.fromstring(client.get(reverse(ADD)).content.decode())
     [amount] = tree.xpath("//input[@name='amount']")

@@ -107,8 +107,11 @@ def test_the_due_report_pages_by_50_with_a_total_for_every_row(admin_client):
 )
 def test_every_bad_due_filter_gives_its_message_by_the_filter(admin_client, world, params, message):
     response = due(admin_client, **params)
-    if message is None:  # a bad page number falls back to a real page
+    if message is None:  # a bad page number falls back to the first page, with its rows
         assert response.status_code == 200
+        assert response.context["page"].number == 1
+        assert [row.pk for row in response.context["page"]] == [row.pk for row in due(admin_client).context["page"]]
+        assert len(response.context["page"]) > 0 and "There is a problem with the filters" not in response.text
         return
     assert response.status_code == 400
     assert message in response.text

@@ -128,7 +128,11 @@ def test_over_allocation_is_named():
 
 
 def test_no_instalments_is_not_yet_a_schedule():
-    validate_schedule_total(cash_amount=gbp("1.00"), amounts=[])
+    assert validate_schedule_total(cash_amount=gbp("1.00"), amounts=[]) is None  # nothing to add up yet
+    with pytest.raises(ValidationError, match=r"£0\.01 unallocated"):  # one instalment is a schedule, and short
+        validate_schedule_total(cash_amount=gbp("1.00"), amounts=[gbp("0.99")])
+    with pytest.raises(ValidationError, match=r"£0\.00 against a cash amount of £1\.00"):
+        validate_schedule_total(cash_amount=gbp("1.00"), amounts=[gbp("0.00")])
 
 
 def test_an_instalment_cannot_fall_due_before_the_agreement():

@@ -5,7 +5,7 @@ revision from 01/06/2021 splits the last £2.25m into 31/08/2021 and 31/10/2021.
 """
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -139,8 +139,15 @@ def test_a_revision_changes_the_schedule_from_its_effective_date(client, viewer,
     [(date(2021, 8, 30), "Upcoming"), (date(2021, 8, 31), "Upcoming"), (date(2021, 9, 1), "Overdue")],
 )
 def test_an_instalment_due_on_the_date_is_not_yet_overdue(client, viewer, seed, as_of, status):
-    rows = schedule_rows(page(client, viewer, seed, as_of=as_of.isoformat()))
-    assert rows[2] == ["3", "31/08/2021", "2021/22", "£1,125,000.01", "£0.00", "£1,125,000.01", status]
+    response = page(client, viewer, seed, as_of=as_of.isoformat())
+    third = ["3", "31/08/2021", "2021/22", "£1,125,000.01", "£0.00", "£1,125,000.01", status]
+    assert schedule_rows(response)[2] == third
+    overdue = "£1,125,000.01" if status == "Overdue" else "£0.00"
+    tree = lxml_html.fromstring(response.content.decode())
+    cards = tree.xpath("//dl[contains(@class, 'cards')]/div")
+    cards = {card.findtext("dt"): card.xpath("string(dd)") for card in cards}
+    assert cards["Overdue"] == overdue
+    assert cards["Outstanding"] == "£2,250,000.00"
 
 
 def test_the_page_shows_terms_payments_revisions_trail_and_hosted_services(client, viewer, editor, approver, seed):
@@ -327,7 +334,7 @@ def test_the_workbook_has_human_headers_pound_amounts_exact_totals_and_fitted_wi
     statement = {row[0].value: row[1].value for row in book["Statement"].iter_rows(min_row=3) if row[0].value}
     assert statement["Headline total (cash plus approved adjustments)"] == Decimal("10770000.00")
     assert statement["Recommended by review"] == "Not published"
-    assert statement["As at"] == "01/06/2021"
+    assert statement["As at"] == datetime(2021, 6, 1)  # a date cell, shown dd/mm/yyyy
 
 
 def test_the_reports_link_each_settlement_to_its_page(client, viewer, seed):

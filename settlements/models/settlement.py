@@ -161,7 +161,24 @@ class Settlement(models.Model):
         if self.alliance_id and self.termination_notice_id and self.termination_notice.alliance_id != self.alliance_id:
             raise ValidationError({"termination_notice": "This notice belongs to a different alliance."})
         immutability.check_settlement_save(self)
+        self.check_parties_are_members()
         dating.check_record(self)
+
+    def check_parties_are_members(self) -> None:
+        """The payer and the payee are both member forces of the settlement's alliance."""
+        if not self.alliance_id:
+            return
+        members = set(self.alliance.members.values_list("pk", flat=True))
+        errors = {}
+        for role in ("payer", "payee"):
+            force = getattr(self, role) if getattr(self, f"{role}_id") else None
+            if force is not None and force.pk not in members:
+                errors[role] = (
+                    f"{force} is not a member of {self.alliance}: the {role} must be one of its member forces. "
+                    "Add the force to the alliance first if it belongs there."
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED

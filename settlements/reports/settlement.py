@@ -24,17 +24,19 @@ from settlements.roles import can_approve_schedule_revision, can_approve_settlem
 
 @dataclass(frozen=True)
 class ScheduleTotals:
-    """Amount, paid and outstanding over a schedule's rows, added in whole pence."""
+    """Amount, paid, outstanding and what of it is overdue over a schedule's rows, added in whole pence."""
 
     amount: Money
     paid: Money
     outstanding: Money
+    overdue: Money
 
     @classmethod
     def of(cls, rows) -> "ScheduleTotals":
         amount = sum(row.amount_pence for row in rows)
         paid = sum(row.paid_pence for row in rows)
-        return cls(from_pence(amount), from_pence(paid), from_pence(amount - paid))
+        overdue = sum(row.outstanding_pence for row in rows if row.status == Instalment.Status.OVERDUE)
+        return cls(from_pence(amount), from_pence(paid), from_pence(amount - paid), from_pence(overdue))
 
 
 @dataclass(frozen=True)

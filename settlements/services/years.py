@@ -37,7 +37,9 @@ def close_financial_year(*, financial_year: FinancialYear, closed_by, note: str 
         raise ValidationError(
             f"{financial_year} ends on {financial_year.end:%d/%m/%Y}: a year can be closed only after it has ended."
         )
-    locks.lock_year(financial_year.start)  # the writes in flight in the year commit first, later ones wait
+    # The writes in flight in the year commit first, later ones wait (services.locks). Only this year is locked:
+    # an entry landing meanwhile in an earlier open year is no more than one keyed there after the close.
+    locks.lock_year(financial_year.start)
     # Lock the closings so that two approvers closing adjacent years keep them in order.
     closings = {c.starts_on: c for c in YearClosing.objects.select_for_update()}
     existing = closings.get(financial_year.start)
