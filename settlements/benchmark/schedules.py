@@ -61,6 +61,7 @@ def write_revisions(pairs) -> dict:
             reason="Payment period extended by agreement",
             decision_reference=f"Bench variation {s.pk}",
             # Approved on its own date, so that it counts from then like a revision approved through the services.
+            status=models.RequestStatus.APPROVED,
             approved_at=datetime.combine(p.revised_on, time(12), tzinfo=UTC),
         )
         for s, p in pairs
