@@ -538,8 +538,8 @@ def payment_recorded_message(payment: models.Payment, created: bool) -> str:
         return f"Payment {payment} of {format_gbp(payment.amount)} recorded."
     by = payment.recorded_by.get_username() if payment.recorded_by else "an unrecorded user"
     return (
-        f"Payment {payment} of {format_gbp(payment.amount)}, paid on {payment.paid_on:%d/%m/%Y}, was already "
-        f"recorded on {timezone.localtime(payment.recorded_at):%d/%m/%Y} by {by}; nothing new was recorded."
+        f"Payment {payment} of {format_gbp(payment.amount)}, paid on {uk(payment.paid_on)}, was already "
+        f"recorded on {uk(timezone.localtime(payment.recorded_at))} by {by}; nothing new was recorded."
     )
 
 

@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_access import NamedFieldsMixin, NamedTabularInline
 from .admin_refusals import RefusalsAsMessagesMixin
-from .dates import UKDateField
+from .dates import UKDateField, uk_time
 from .filetypes import ALLOWED
 from .models import Document, DocumentDownload
 from .models.documents import RECORD_FIELDS, keeps_documents
@@ -92,7 +92,7 @@ class DocumentListInline(NamedTabularInline):
 
     @admin.display(description="uploaded")
     def uploaded(self, document):
-        return f"{document.uploaded_by or '-'}, {document.uploaded_at:%d/%m/%Y %H:%M}"
+        return f"{document.uploaded_by or '-'}, {uk_time(document.uploaded_at)}"
 
 
 class DocumentUploadInline(NamedTabularInline):

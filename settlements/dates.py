@@ -25,6 +25,11 @@ def uk(day: date) -> str:
     return day.strftime(UK_FORMAT) if day.year >= 1000 else f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
+def uk_time(moment: datetime) -> str:
+    """30/03/2020 14:05: a moment as finance staff write it (in the zone it is given in)."""
+    return f"{uk(moment)} {moment:%H:%M}"
+
+
 def in_range(day: date) -> bool:
     return EARLIEST_DATE <= day <= LATEST_DATE
 

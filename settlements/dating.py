@@ -13,15 +13,17 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from settlements.dates import uk
+
 CLOSED_YEAR = "closed_year"
 
 # What places each kind of record in a financial year, in words: an adjustment goes with its settlement.
 PLACED_BY = {
-    "payment": ("paid_on", "a payment or reversal made on {:%d/%m/%Y}"),
-    "instalment": ("due_on", "an instalment due on {:%d/%m/%Y}"),
-    "schedulerevision": ("revised_on", "a schedule revision taking effect on {:%d/%m/%Y}"),
-    "settlement": ("agreed_on", "a settlement agreed on {:%d/%m/%Y}"),
-    "settlementadjustment": (None, "an adjustment of a settlement agreed on {:%d/%m/%Y}"),
+    "payment": ("paid_on", "a payment or reversal made on {}"),
+    "instalment": ("due_on", "an instalment due on {}"),
+    "schedulerevision": ("revised_on", "a schedule revision taking effect on {}"),
+    "settlement": ("agreed_on", "a settlement agreed on {}"),
+    "settlementadjustment": (None, "an adjustment of a settlement agreed on {}"),
 }
 
 
@@ -42,7 +44,7 @@ def refuse_future(day: date, *, field: str, what: str, today: date | None = None
     today = today or london_today()
     if day > today:
         raise ValidationError(
-            {field: f"{what} cannot be dated after today ({today:%d/%m/%Y}): {day:%d/%m/%Y} is in the future."},
+            {field: f"{what} cannot be dated after today ({uk(today)}): {uk(day)} is in the future."},
             code="future_date",
         )
 
@@ -106,7 +108,7 @@ def check_record(record, action: str = "added, changed or approved") -> None:
     for day in record_dates(record):
         if closing_holding(day) is None or (action == "added, changed or approved" and _unchanged(record)):
             continue
-        refuse_closed(day, what=f"{phrase.format(day)} cannot be {action}")
+        refuse_closed(day, what=f"{phrase.format(uk(day))} cannot be {action}")
 
 
 def _unchanged(record) -> bool:

@@ -16,6 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from settlements import csv_copy, xlsx
+from settlements.dates import uk
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
 from settlements.money import GBP, pounds
@@ -295,7 +296,7 @@ def formatted_row(sheet, row: list) -> list:
 
 def year_end_xlsx(position, filters: list[tuple[str, str]], filename: str) -> HttpResponse:
     workbook = Workbook(write_only=True)
-    heading = f"Year-end position at {position.as_at:%d/%m/%Y}"
+    heading = f"Year-end position at {uk(position.as_at)}"
     rows = [settlement_position_row(p) for p in position.settlements]
     totals = [position.within_12_months.amount, position.after_12_months.amount, position.total.amount]
     total_row = ["Total", None, None, None, *totals, GBP]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 
-from settlements.dates import UKDateField
+from settlements.dates import UKDateField, uk
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment
 from settlements.reports.instalments_due import DEFAULT_SORT, DueFilters, sort_key
@@ -102,7 +102,7 @@ class HostedFilterForm(AsOfForm):
 
     def describe(self) -> list[tuple[str, str]]:
         """The date and force the page answers for, as (name, value) pairs for the page's scope."""
-        scope = [("As of", f"{self.as_of_date():%d/%m/%Y}")]
+        scope = [("As of", uk(self.as_of_date()))]
         force = self.cleaned_data.get("force")
         return [*scope, ("Provider or recipient", force.short_name)] if force else scope
 

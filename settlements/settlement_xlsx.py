@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from settlements import xlsx
-from settlements.dates import uk
+from settlements.dates import uk, uk_time
 from settlements.exports import XLSX_TYPE, funding_label
 from settlements.models import Instalment
 from settlements.reports.settlement import SettlementPicture
@@ -38,7 +38,7 @@ def published(money) -> Decimal | str:
 
 
 def when(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+    return uk_time(timezone.localtime(moment)) if moment else ""
 
 
 def _terms(picture: SettlementPicture, scope: list[tuple[str, str]]) -> list[list]:

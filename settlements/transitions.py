@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from settlements.dates import uk
 from settlements.models import RequestStatus, ScheduleRevision, Settlement, SettlementAdjustment
 
 # From each status, the statuses a record may move to. Anything not listed is refused.
@@ -44,5 +45,5 @@ def _by_whom(record) -> str:
     for who, when in (("approved_by", "approved_at"), ("rejected_by", "rejected_at"), ("withdrawn_by", "withdrawn_at")):
         user, at = getattr(record, who, None), getattr(record, when, None)
         if user is not None and at is not None:
-            return f" (by {user} on {timezone.localtime(at):%d/%m/%Y})"
+            return f" (by {user} on {uk(timezone.localtime(at))})"
     return ""

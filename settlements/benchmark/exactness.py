@@ -5,6 +5,7 @@ Any difference fails the command."""
 
 from datetime import date
 
+from settlements.dates import uk
 from settlements.models import Instalment
 from settlements.money import SumPence, from_pence
 from settlements.reports.dashboard import dashboard, instalments_in_scope
@@ -27,14 +28,14 @@ def differences(as_of: date) -> list[str]:
     """What the dashboard as at `as_of` shows that the payments do not bear out, in words (none when exact)."""
     figures, paid = dashboard(as_of), paid_by_year(as_of)
     found = [
-        f"{year.financial_year} as at {as_of:%d/%m/%Y}: the dashboard shows {year.balance.paid} paid, "
+        f"{year.financial_year} as at {uk(as_of)}: the dashboard shows {year.balance.paid} paid, "
         f"the payments add up to {from_pence(paid.get(year.financial_year.start_year, 0))}"
         for year in figures.years
         if year.balance.paid != from_pence(paid.get(year.financial_year.start_year, 0))
     ]
     [headline] = figures.headlines
     if headline.paid != from_pence(sum(paid.values())):
-        found.append(f"paid as at {as_of:%d/%m/%Y}: the dashboard shows {headline.paid}, the payments add up to "
+        found.append(f"paid as at {uk(as_of)}: the dashboard shows {headline.paid}, the payments add up to "
                      f"{from_pence(sum(paid.values()))}")  # fmt: skip
     wrong = Instalment.objects.with_wrong_paid_balance().count()
     if wrong:

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.test import Client
 
+from settlements.dates import uk
 from settlements.fiscal import FinancialYear
 from settlements.models import Force, Settlement
 
@@ -22,7 +23,7 @@ def pages(payer: Force, largest: Settlement) -> list[Page]:
     year_end = str(FinancialYear.for_date(AS_OF).previous())
     return [
         Page("Dashboard", "dashboard", as_of, under_load=True),
-        Page(f"Dashboard as at {PAST:%d/%m/%Y}", "dashboard", {"as_of": PAST.isoformat()}),
+        Page(f"Dashboard as at {uk(PAST)}", "dashboard", {"as_of": PAST.isoformat()}),
         Page("Dashboard, one force", "dashboard", {**as_of, "force": payer.short_name}),
         Page("Settlement page, the largest", "settlement", as_of, args=(largest.pk,)),
         Page("Due report, first page", "instalments_due", as_of),

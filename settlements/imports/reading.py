@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from settlements import filetypes
+from settlements.dates import uk
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
@@ -170,7 +171,7 @@ def _text(sheet: str, row: int, column: int, value):
     if isinstance(value, datetime):
         value = value.date() if value.time() == datetime.min.time() else value
     if isinstance(value, date) and not isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y")
+        return uk(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

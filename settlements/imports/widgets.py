@@ -7,7 +7,7 @@ import contextvars
 from django.core.exceptions import ValidationError
 from import_export.widgets import ManyToManyWidget, Widget
 
-from settlements.dates import parse_date, validate_in_range
+from settlements.dates import parse_date, uk, validate_in_range
 from settlements.models import Alliance, Force, Settlement, TerminationNotice
 from settlements.money import format_gbp, parse_amount
 
@@ -82,7 +82,7 @@ class DateWidget(Widget):
         return day
 
     def render(self, value, obj=None, **kwargs):
-        return value.strftime("%d/%m/%Y") if value else ""
+        return uk(value) if value else ""
 
 
 class ChoiceWidget(Widget):
@@ -180,7 +180,7 @@ class NoticeWidget(Widget):
         served_on = DateWidget().clean(value)
         notice = TerminationNotice.objects.filter(alliance__name=_text(row.get("Alliance")), served_on=served_on)
         if not notice.exists():
-            raise ValueError(f"The alliance has no notice served on {served_on:%d/%m/%Y}: add it on the Notices sheet.")
+            raise ValueError(f"The alliance has no notice served on {uk(served_on)}: add it on the Notices sheet.")
         return notice.first()
 
 
@@ -206,7 +206,7 @@ class SettlementWidget(Widget):
         if settlement is None:
             raise ValueError(
                 f"No settlement of {alliance[:80] or '(no alliance)'} from {payer[:40] or '(no payer)'} to "
-                f"{payee[:40] or '(no payee)'} agreed on {agreed_on:%d/%m/%Y}: add it on the Settlements sheet."
+                f"{payee[:40] or '(no payee)'} agreed on {uk(agreed_on)}: add it on the Settlements sheet."
             )
         return settlement
 

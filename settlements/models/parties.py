@@ -101,7 +101,7 @@ class TerminationNotice(models.Model):
         ]
 
     def __str__(self):
-        return f"Notice by {self.served_by} on {self.served_on:%d/%m/%Y}"
+        return f"Notice by {self.served_by} on {uk(self.served_on)}"
 
     def clean(self):
         if self.alliance_id and self.served_by_id and not self.alliance.members.filter(pk=self.served_by_id).exists():

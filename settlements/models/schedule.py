@@ -88,7 +88,7 @@ class ScheduleRevision(models.Model):
         ]
 
     def __str__(self):
-        return f"Revision {self.sequence} of {self.settlement}, {self.revised_on:%d/%m/%Y}"
+        return f"Revision {self.sequence} of {self.settlement}, {uk(self.revised_on)}"
 
     def save(self, *args, **kwargs):
         immutability.check_revision_save(self)

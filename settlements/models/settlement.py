@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from settlements import dating, immutability, versions
-from settlements.dates import in_range_constraint, validate_in_range
+from settlements.dates import in_range_constraint, uk, validate_in_range
 from settlements.money import Pence, from_pence, money_field, validate_positive
 
 from .parties import Alliance, Force, TerminationNotice
@@ -147,7 +147,7 @@ class Settlement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.payer.short_name} to {self.payee.short_name}, agreed {self.agreed_on:%d/%m/%Y}"
+        return f"{self.payer.short_name} to {self.payee.short_name}, agreed {uk(self.agreed_on)}"
 
     # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):

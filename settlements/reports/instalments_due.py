@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.db.models import Q
 
+from settlements.dates import uk
 from settlements.fiscal import FinancialYear
 from settlements.models import Alliance, Force, Instalment, Payment
 
@@ -71,8 +72,8 @@ class DueFilters:
         """The filters in words, for headings, exports and print."""
         labels = dict(Instalment.Status.choices)
         parts = [
-            ("Due from", self.due_from and f"{self.due_from:%d/%m/%Y}"),
-            ("Due to", self.due_to and f"{self.due_to:%d/%m/%Y}"),
+            ("Due from", self.due_from and uk(self.due_from)),
+            ("Due to", self.due_to and uk(self.due_to)),
             ("Financial year", self.financial_year and str(self.financial_year)),
             ("Status", ", ".join(labels[s] for s in self.statuses)),
             ("Payer", self.payer and self.payer.short_name),
@@ -84,7 +85,7 @@ class DueFilters:
             ("Includes", self.include_pending and INCLUDES_PENDING),
             ("Sorted by", sort_key(self.sort) != DEFAULT_SORT and sort_label(self.sort)),
         ]
-        return [("As of", f"{self.as_of:%d/%m/%Y}"), *((name, value) for name, value in parts if value)]
+        return [("As of", uk(self.as_of)), *((name, value) for name, value in parts if value)]
 
 
 def instalments_due(filters: DueFilters, *, every_row: bool = False):

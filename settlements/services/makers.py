@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from settlements.dates import uk
 from settlements.models import Instalment, ScheduleRevision, Settlement, SettlementAdjustment
 
 # History reasons that stamp a decision rather than make a change (see services.approvals).
@@ -23,7 +24,7 @@ class Act:
     at: datetime
 
     def __str__(self):
-        return f"{self.what} on {timezone.localtime(self.at):%d/%m/%Y}"
+        return f"{self.what} on {uk(timezone.localtime(self.at))}"
 
 
 def _histories():

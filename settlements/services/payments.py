@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from djmoney.money import Money
 
 from settlements import dating
-from settlements.dates import clean_date
+from settlements.dates import clean_date, uk
 from settlements.models import Instalment, Payment
 from settlements.money import clean_amount, format_gbp, from_pence
 from settlements.references import clean_reference, reference_key
@@ -51,10 +51,10 @@ def _refuse_unless_payable(instalment: Instalment, paid_on: date) -> None:
     if not Instalment.objects.in_force(paid_on).filter(pk=instalment.pk).exists():
         raise ValidationError(
             {
-                "paid_on": f"Instalment {instalment.number} was not in the schedule in force on {paid_on:%d/%m/%Y}: "
-                f"its revision took effect on {revision.revised_on:%d/%m/%Y}."
+                "paid_on": f"Instalment {instalment.number} was not in the schedule in force on {uk(paid_on)}: "
+                f"its revision took effect on {uk(revision.revised_on)}."
                 if revision
-                else f"Instalment {instalment.number} was not in the schedule in force on {paid_on:%d/%m/%Y}."
+                else f"Instalment {instalment.number} was not in the schedule in force on {uk(paid_on)}."
             }
         )
 
@@ -73,7 +73,7 @@ def _refuse_superseded(instalment: Instalment) -> None:
 
 def _describe(payment: Payment) -> str:
     return (
-        f"{payment.get_kind_display().lower()} of {format_gbp(payment.amount)} on {payment.paid_on:%d/%m/%Y} "
+        f"{payment.get_kind_display().lower()} of {format_gbp(payment.amount)} on {uk(payment.paid_on)} "
         f"against instalment {payment.instalment.number}"
     )
 
@@ -140,12 +140,12 @@ def record_payment_once(
         expected = {"kind": Payment.Kind.PAYMENT, "instalment_id": locked.pk, "amount": amount, "paid_on": paid_on}
         if existing := _existing_or_refuse(reference, **expected):
             return Recorded(existing, created=False)
-        dating.refuse_closed(paid_on, what=f"a payment made on {paid_on:%d/%m/%Y} cannot be recorded", field="paid_on")
+        dating.refuse_closed(paid_on, what=f"a payment made on {uk(paid_on)} cannot be recorded", field="paid_on")
         if paid_on < locked.settlement.agreed_on:
             raise ValidationError(
                 {
                     "paid_on": f"A payment cannot come before the settlement was agreed on "
-                    f"{locked.settlement.agreed_on:%d/%m/%Y}."
+                    f"{uk(locked.settlement.agreed_on)}."
                 }
             )
         _refuse_unless_payable(locked, paid_on)
@@ -166,9 +166,9 @@ def record_payment_once(
 
 def _refuse_closed_reversal(original: Payment, reversed_on: date) -> None:
     made_on = original.paid_on
-    dating.refuse_closed(made_on, what=f"payment {original.reference}, made on {made_on:%d/%m/%Y}, cannot be reversed")
+    dating.refuse_closed(made_on, what=f"payment {original.reference}, made on {uk(made_on)}, cannot be reversed")
     dating.refuse_closed(
-        reversed_on, what=f"a reversal dated {reversed_on:%d/%m/%Y} cannot be recorded", field="reversed_on"
+        reversed_on, what=f"a reversal dated {uk(reversed_on)} cannot be recorded", field="reversed_on"
     )
 
 
@@ -194,7 +194,7 @@ def reverse_payment(
         _refuse_closed_reversal(original, reversed_on)
         if reversed_on < original.paid_on:
             raise ValidationError(
-                {"reversed_on": f"A reversal cannot come before the payment it reverses ({original.paid_on:%d/%m/%Y})."}
+                {"reversed_on": f"A reversal cannot come before the payment it reverses ({uk(original.paid_on)})."}
             )
         reversal = Payment(
             instalment=locked,

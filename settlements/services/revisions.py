@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 
 from settlements import dating
+from settlements.dates import uk
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement, YearClosing
 from settlements.money import total
 
@@ -81,7 +82,7 @@ def revise_schedule(
     with transaction.atomic():
         if isinstance(revised_on, date):
             locks.hold_years(revised_on)
-            what = f"a schedule revision taking effect on {revised_on:%d/%m/%Y} cannot be made"
+            what = f"a schedule revision taking effect on {uk(revised_on)} cannot be made"
             dating.refuse_closed(revised_on, what=what, field="revised_on")
         settlement = locks.lock_settlement(settlement.pk)
         # Lock the schedule so that no payment lands on an instalment while it is being replaced.
@@ -118,12 +119,12 @@ def _new_revision(settlement, revised_on, reason, decision_reference, created_by
         raise ValidationError({"revised_on": "Give the date of the revision."})
     if revised_on < settlement.agreed_on:
         raise ValidationError(
-            {"revised_on": f"A revision cannot come before the agreement of {settlement.agreed_on:%d/%m/%Y}."}
+            {"revised_on": f"A revision cannot come before the agreement of {uk(settlement.agreed_on)}."}
         )
     previous = settlement.revisions.aggregate(sequence=Max("sequence"), revised_on=Max("revised_on"))
     if previous["revised_on"] and revised_on < previous["revised_on"]:
         raise ValidationError(
-            {"revised_on": f"The previous revision was made on {previous['revised_on']:%d/%m/%Y}: date this one later."}
+            {"revised_on": f"The previous revision was made on {uk(previous['revised_on'])}: date this one later."}
         )
     revision = ScheduleRevision(
         settlement=settlement,

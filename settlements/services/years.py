@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from settlements import dating, roles
+from settlements.dates import uk
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment, Payment, YearClosing
 
@@ -35,7 +36,7 @@ def close_financial_year(*, financial_year: FinancialYear, closed_by, note: str 
     today = today or dating.london_today()
     if today <= financial_year.end:
         raise ValidationError(
-            f"{financial_year} ends on {financial_year.end:%d/%m/%Y}: a year can be closed only after it has ended."
+            f"{financial_year} ends on {uk(financial_year.end)}: a year can be closed only after it has ended."
         )
     # The writes in flight in the year commit first, later ones wait (services.locks). Only this year is locked:
     # an entry landing meanwhile in an earlier open year is no more than one keyed there after the close.

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from settlements import exports
+from settlements.dates import uk
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
 from settlements.reports.awaiting import awaiting_approval, parties_filter
 from settlements.reports.hosted import ENDING_SOON_DAYS, hosted_terms
@@ -78,7 +79,7 @@ def year_end(request):
     include_pending = form.cleaned_data["include_pending"]
     position = year_end_position(form.financial_year(), include_pending=include_pending)
     filename = exports.filename("year-end", position.as_at, include_pending)
-    scope = [("Financial year", str(position.financial_year)), ("As at", f"{position.as_at:%d/%m/%Y}")]
+    scope = [("Financial year", str(position.financial_year)), ("As at", uk(position.as_at))]
     if include_pending:
         scope.append(("Includes", INCLUDES_PENDING))
     if form.wants() == "csv":

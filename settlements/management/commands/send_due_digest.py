@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from settlements.dates import date_argument
+from settlements.dates import date_argument, uk
 from settlements.exports import due_csv_lines
 from settlements.models import Instalment
 from settlements.reports.awaiting import awaiting_approval
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             "awaiting": awaiting_approval(as_of),
         }
         subject = (
-            f"Instalments as of {as_of:%d/%m/%Y}: {len(context['due'])} due in the next {days} days, "
+            f"Instalments as of {uk(as_of)}: {len(context['due'])} due in the next {days} days, "
             f"{len(context['overdue'])} overdue"
         )
         body = render_to_string("settlements/email/due_digest.txt", context)
