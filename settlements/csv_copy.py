@@ -13,6 +13,7 @@ from django.db.models import Case, CharField, F, Func, Value, When
 from django.db.models.functions import Cast, Concat, LPad, Mod
 
 from settlements.models import Instalment
+from settlements.money import GBP
 
 LINES_PER_CHUNK = 1000
 TEXT = CharField()
@@ -62,7 +63,7 @@ def fields() -> dict:
         "csv_due_on": _text(F("due_on"), "to_char(%(expressions)s, 'YYYY-MM-DD')"),
         "csv_financial_year": financial_year_name(),
         "csv_amount": plain_pounds("amount_pence"),
-        "csv_currency": Value("GBP", output_field=TEXT),
+        "csv_currency": Value(GBP, output_field=TEXT),
         "csv_paid": plain_pounds("paid_pence"),
         "csv_outstanding": plain_pounds("outstanding_pence"),
         "csv_status": F("status"),

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from djmoney.money import Money
 
 from . import roles, services
 from .models import (
@@ -24,6 +23,7 @@ from .models import (
     SettlementAdjustment,
     TerminationNotice,
 )
+from .money import gbp
 
 ILLUSTRATIVE = "Illustrative: the exact date and amount were not published."
 FICTIONAL = "Fictional example with dates relative to the day the demo was loaded."
@@ -92,7 +92,7 @@ def _schedule(settlement, rows):
             Instalment,
             {"settlement": settlement, "number": number, "superseded_by": None},
             due_on=due_on,
-            amount=Money(amount, "GBP"),
+            amount=gbp(amount),
             funding_source=funding,
             notes=notes,
         )
@@ -115,7 +115,7 @@ def _pay(settlement, number: int, reference: str, paid_on: date, amount: str):
     instalment = settlement.instalments.current().get(number=number)
     services.record_payment(
         instalment=instalment,
-        amount=Money(amount, "GBP"),
+        amount=gbp(amount),
         paid_on=paid_on,
         reference=reference,
         recorded_by=_keepers()[0],
@@ -130,7 +130,7 @@ def load_seed_case():
         "West Mercia and Warwickshire Strategic Alliance",
         [west_mercia, warwickshire],
         starts_on=date(2012, 4, 1),
-        value=Money("300000000.00", "GBP"),
+        value=gbp("300000000.00"),
         notes="The £300m strategic policing alliance in place since 2012. Start day illustrative: reported as 2012.",
     )
     notice, _ = _get_or_make(
@@ -149,7 +149,7 @@ def load_seed_case():
         {"alliance": alliance, "payer": west_mercia, "payee": warwickshire},
         termination_notice=notice,
         agreed_on=date(2020, 3, 30),
-        cash_amount=Money("10500000.00", "GBP"),
+        cash_amount=gbp("10500000.00"),
         full_and_final=True,
         entered_by=_keepers()[0],
         funding_note="From reserves and efficiencies, in instalments over 2020/21 and 2021/22.",
@@ -163,7 +163,7 @@ def load_seed_case():
         SettlementAdjustment,
         {"settlement": settlement, "kind": SettlementAdjustment.Kind.WRITE_OFF},
         description="Write-off of Warwickshire's running-cost contribution",
-        amount=Money("270000.00", "GBP"),
+        amount=gbp("270000.00"),
         entered_by=_keepers()[0],
     )
     funding = Instalment.FundingSource
@@ -180,7 +180,7 @@ def load_seed_case():
     _pay(settlement, 2, "WMP-WARKS-2021-002", date(2021, 3, 31), "2250000.00")
     _revise_and_approve(
         settlement,
-        terms=services.ExplicitAmounts(lines=((date(2021, 8, 31), Money("2250000.00", "GBP")),)),
+        terms=services.ExplicitAmounts(lines=((date(2021, 8, 31), gbp("2250000.00")),)),
         revised_on=date(2021, 6, 1),
         reason=(
             "Payment period renegotiated, as reported: extended from 15 to 16 months, complete by autumn "
@@ -221,7 +221,7 @@ def load_fictional_example(today: date):
         "Northshire and Southvale Shared Services (fictional)",
         [north, south],
         starts_on=date(2015, 4, 1),
-        value=Money("48000000.00", "GBP"),
+        value=gbp("48000000.00"),
         notes=FICTIONAL,
     )
     notice, _ = _get_or_make(
@@ -237,7 +237,7 @@ def load_fictional_example(today: date):
         {"alliance": alliance, "payer": south, "payee": north},
         termination_notice=notice,
         agreed_on=today - timedelta(days=200),
-        cash_amount=Money("1234567.89", "GBP"),
+        cash_amount=gbp("1234567.89"),
         full_and_final=True,
         entered_by=_keepers()[0],
         funding_note="From the transformation reserve.",

@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from settlements import csv_copy, xlsx
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
+from settlements.money import GBP, pounds
 
 BOM = "\ufeff"
 CHUNK_SIZE = 2000
@@ -78,11 +79,6 @@ def funding_label(source: str, reserve_name: str) -> str:
     return f"{label}: {reserve_name}" if reserve_name else label
 
 
-def decimal_pence(pence: int) -> Decimal:
-    """Whole pence as an exact Decimal of pounds with two places."""
-    return Decimal(pence).scaleb(-2)
-
-
 class DueDates(dict):
     """Each due date as the database driver gives it (a date, or ISO text from SQLite): the date, its ISO text and
     the name of its financial year, worked out once per date."""
@@ -132,8 +128,8 @@ def due_csv_rows(rows):
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
         _, iso, year = dates[due_on]
         chunk.append((
-            alliance, payer, payee, number, iso, year, decimal_pence(amount), "GBP",
-            decimal_pence(paid), decimal_pence(outstanding), status, funding_label(source, reserve),
+            alliance, payer, payee, number, iso, year, pounds(amount), GBP,
+            pounds(paid), pounds(outstanding), status, funding_label(source, reserve),
         ))  # fmt: skip
         if len(chunk) == LINES_PER_CHUNK:
             writer.writerows(chunk)
@@ -213,17 +209,17 @@ def instalments_due_xlsx(rows, filters: list[tuple[str, str]], filename: str) ->
     sheet.append([])
     sheet.append([xlsx.header_label(name) for name in DUE_HEADER], bold=True)
     sheet.freeze()
-    dates, money = DueDates(), decimal_pence
+    dates, money = DueDates(), pounds
     total_amount = total_paid = 0
     for alliance, payer, payee, number, due_on, amount, paid, outstanding, status, source, reserve in due_tuples(rows):
         total_amount += amount
         total_paid += paid
         day, _, year = dates[due_on]
         sheet.append((
-            alliance, payer, payee, number, day, year, money(amount), "GBP", money(paid),
+            alliance, payer, payee, number, day, year, money(amount), GBP, money(paid),
             money(outstanding), STATUS_LABELS[status], funding_label(source, reserve),
         ))  # fmt: skip
-    totals = [money(total_amount), "GBP", money(total_paid), money(total_amount - total_paid)]
+    totals = [money(total_amount), GBP, money(total_paid), money(total_amount - total_paid)]
     sheet.append(["Total", None, None, None, None, None, *totals], bold=True)
     response = HttpResponse(workbook.content(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
@@ -245,10 +241,10 @@ def settlement_position_row(position) -> list:
         position.payer.short_name,
         position.payee.short_name,
         position.agreed_on,
-        decimal_pence(position.within_pence),
-        decimal_pence(position.after_pence),
-        decimal_pence(position.within_pence + position.after_pence),
-        "GBP",
+        pounds(position.within_pence),
+        pounds(position.after_pence),
+        pounds(position.within_pence + position.after_pence),
+        GBP,
     ]
 
 
@@ -259,7 +255,7 @@ def force_position_row(position) -> list:
         position.creditor_after_12_months.amount,
         position.debtor_within_12_months.amount,
         position.debtor_after_12_months.amount,
-        "GBP",
+        GBP,
     ]
 
 
@@ -302,11 +298,11 @@ def year_end_xlsx(position, filters: list[tuple[str, str]], filename: str) -> Ht
     heading = f"Year-end position at {position.as_at:%d/%m/%Y}"
     rows = [settlement_position_row(p) for p in position.settlements]
     totals = [position.within_12_months.amount, position.after_12_months.amount, position.total.amount]
-    total_row = ["Total", None, None, None, *totals, "GBP"]
+    total_row = ["Total", None, None, None, *totals, GBP]
     sheet = start_sheet(workbook, "By settlement", heading, filters, YEAR_END_SETTLEMENT_HEADER, [*rows, total_row])
     for row in rows:
         sheet.append(formatted_row(sheet, row))
-    sheet.append([styled(sheet, "Total", bold=True), None, None, None, *formatted_row(sheet, totals), "GBP"])
+    sheet.append([styled(sheet, "Total", bold=True), None, None, None, *formatted_row(sheet, totals), GBP])
     rows = [force_position_row(p) for p in position.forces]
     sheet = start_sheet(workbook, "By force", heading, filters, YEAR_END_FORCE_HEADER, rows)
     for row in rows:

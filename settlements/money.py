@@ -64,6 +64,11 @@ def to_pence(money: Money) -> int:
     return int(value)
 
 
+def pounds(pence: int) -> Decimal:
+    """Whole pence as an exact Decimal of pounds with two places, for exports and bulk inserts."""
+    return Decimal(pence).scaleb(-2)
+
+
 def from_pence(pence: int | None) -> Money:
     """Money from whole pence (None counts as nothing)."""
     return Money((Decimal(pence or 0) / 100).quantize(PENNY), GBP)

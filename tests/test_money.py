@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from djmoney.money import Money
 
-from settlements.money import format_gbp, from_pence, gbp, to_pence, validate_positive
+from settlements.money import format_gbp, from_pence, gbp, pounds, to_pence, total, validate_positive
 
 
 @pytest.mark.parametrize(
@@ -26,6 +26,12 @@ def test_pence_round_trip_is_exact():
     assert to_pence(Money("10500000.01", "GBP")) == 1050000001
     assert from_pence(1050000001) == Money("10500000.01", "GBP")
     assert from_pence(None) == Money("0.00", "GBP")
+
+
+def test_pence_become_exact_pounds_and_amounts_add_up_in_pence():
+    assert [str(pounds(p)) for p in (1050000001, 5, -250, 0)] == ["10500000.01", "0.05", "-2.50", "0.00"]
+    assert total([gbp("0.10")] * 3 + [gbp("-0.05")]) == gbp("0.25")
+    assert total([]) == gbp("0.00")
 
 
 def test_fractions_of_a_penny_are_refused():

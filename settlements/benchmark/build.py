@@ -11,10 +11,11 @@ from django.db.models import Q
 
 from settlements import models, triggers
 from settlements.fiscal import add_months
+from settlements.money import GBP, pounds
 from settlements.services import ledger
 
 from . import plan
-from .plan import BATCH, GBP, pounds
+from .plan import BATCH
 from .schedules import write_schedules
 
 MARK = "Bench force"

@@ -3,7 +3,6 @@
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from settlements.fiscal import add_months
 
@@ -15,12 +14,7 @@ FORCE_COUNT = 43
 FIRST_AGREEMENT = date(2008, 4, 1)
 MAX_INSTALMENTS = 24
 BATCH = 2000
-GBP = "GBP"
 SERVICES = ["Transactional services", "Forensic services", "File storage", "IT services", "Firearms training"]
-
-
-def pounds(pence: int) -> Decimal:
-    return Decimal(pence).scaleb(-2)
 
 
 def random_day(rng: random.Random, start: date, end: date) -> date:

@@ -4,10 +4,11 @@ import random
 from datetime import UTC, datetime, time, timedelta
 
 from settlements import models
+from settlements.money import GBP, pounds
 from settlements.references import reference_key
 
 from . import plan
-from .plan import BATCH, GBP, pounds
+from .plan import BATCH
 
 BASES = list(models.HostedService.ChargingBasis.values)
 SOURCES = list(models.Instalment.FundingSource.values)

@@ -18,7 +18,7 @@ from settlements.models import (
     Settlement,
     SettlementAdjustment,
 )
-from settlements.money import from_pence, to_pence
+from settlements.money import from_pence, total
 from settlements.roles import can_approve_schedule_revision, can_approve_settlement, perm
 
 
@@ -49,11 +49,11 @@ class RevisionChange:
 
     @property
     def before_total(self) -> Money:
-        return from_pence(sum(to_pence(i.amount) for i in self.before))
+        return total(i.amount for i in self.before)
 
     @property
     def after_total(self) -> Money:
-        return from_pence(sum(to_pence(i.amount) for i in self.after))
+        return total(i.amount for i in self.after)
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def settlement_picture(pk: int, as_of: date) -> SettlementPicture:
         totals=ScheduleTotals.of(schedule),
         awaiting=awaiting,
         payments=payments,
-        paid_by_date=from_pence(sum(to_pence(line.signed) for line in payments if line.counted)),
+        paid_by_date=total(line.signed for line in payments if line.counted),
         revisions=_schedules_around(revisions, every_instalment),
         hosted=hosted,
         trail=_trail(settlement, adjustments, revisions),
