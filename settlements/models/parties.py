@@ -125,9 +125,6 @@ class HostedServiceQuerySet(models.QuerySet):
     def running(self, as_of: date):
         return self.filter(starts_on__lte=as_of, ends_on__gte=as_of)
 
-    def ending_within(self, as_of: date, days: int):
-        return self.running(as_of).filter(ends_on__lte=as_of + timedelta(days=days))
-
     def ending_soon(self, as_of: date):
         """Running on `as_of` and ending within ENDING_SOON_DAYS of it."""
         return self.running(as_of).filter(ends_on__lte=ending_soon_by(as_of))

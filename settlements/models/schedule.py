@@ -134,9 +134,6 @@ class PaymentQuerySet(models.QuerySet):
         """
         return as_of if as_of is not None and self.filter(paid_on__gt=as_of).exists() else None
 
-    def total(self):
-        return from_pence(self.aggregate(pence=SumPence(self.signed_pence()))["pence"])
-
 
 class InstalmentQuerySet(models.QuerySet):
     def current(self):
@@ -270,9 +267,6 @@ class InstalmentQuerySet(models.QuerySet):
             .annotate(outstanding_pence=F("amount_pence") - F("paid_pence"))
             .annotate(status=self.status_on(as_of))
         )
-
-    def outstanding(self, as_of: date | None = None):
-        return self.with_balances(as_of).filter(outstanding_pence__gt=0)
 
     @staticmethod
     def financial_year_of_due_date(prefix: str = ""):

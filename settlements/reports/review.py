@@ -115,10 +115,6 @@ class RevisionReview:
         """Unpaid after less unpaid before: £0.00 when the revision reschedules exactly what was owed."""
         return from_pence(to_pence(self.after_totals.outstanding) - to_pence(self.before_totals.outstanding))
 
-    @property
-    def amount_difference(self) -> Money:
-        return from_pence(to_pence(self.after_totals.amount) - to_pence(self.before_totals.amount))
-
 
 def in_force_after(revision: ScheduleRevision):
     """The schedule as `revision` makes it: what stood before it, less what it replaces, plus what it brings."""

@@ -1,7 +1,7 @@
 """Instalment schedules: even splits, explicit amounts, the rule that they add up, and generation."""
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -241,7 +241,3 @@ def check_settlement_schedule(settlement: Settlement) -> None:
     pence = settlement.instalments.current().with_balances().values_list("amount_pence", flat=True)
     amounts = [from_pence(p) for p in pence]
     validate_schedule_total(cash_amount=settlement.cash_amount, amounts=amounts)
-
-
-def current_schedule(settlement: Settlement) -> Sequence[Instalment]:
-    return list(settlement.instalments.current().order_by("due_on", "number"))
