@@ -9,7 +9,9 @@ from django.db.models import Sum
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
 from settlements.money import Pence, SumPence, from_pence, gbp
-from settlements.reports.balances import (
+from settlements.reports.year_end import year_end_position
+from settlements.services import EvenSplit, ExplicitAmounts, record_payment, reverse_payment
+from tests.balances import (
     Balance,
     financial_year_balances,
     force_balances,
@@ -18,8 +20,6 @@ from settlements.reports.balances import (
     settlement_balances,
     total_balance,
 )
-from settlements.reports.year_end import year_end_position
-from settlements.services import EvenSplit, ExplicitAmounts, record_payment, reverse_payment
 from tests.factories import DraftSettlementFactory, scheduled
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from settlements.fiscal import FinancialYear
 from settlements.models import Alliance
 from settlements.money import format_gbp, to_pence
 from settlements.reports.dashboard import LIST_LIMIT, NEXT_DUE_LIMIT, instalments_in_scope, stage_of, staged_alliances
-from settlements.reports.grouped import balances_by
 from tests import factories
+from tests.balances import balances_by
 from tests.scenarios import AS_OF, World, build_world, gbp
 
 pytestmark = pytest.mark.django_db

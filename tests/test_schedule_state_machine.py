@@ -21,13 +21,6 @@ from hypothesis.stateful import (
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment, Payment, ScheduleRevision
 from settlements.money import CEILING, format_gbp, from_pence, to_pence
-from settlements.reports.balances import (
-    Balance,
-    financial_year_balances,
-    force_balances,
-    instalment_balances,
-    settlement_balance,
-)
 from settlements.reports.year_end import year_end_position
 from settlements.services import (
     EvenSplit,
@@ -38,6 +31,13 @@ from settlements.services import (
     revise_schedule,
     schedule_before,
     split_schedule,
+)
+from tests.balances import (
+    Balance,
+    financial_year_balances,
+    force_balances,
+    instalment_balances,
+    settlement_balance,
 )
 from tests.factories import DraftSettlementFactory, approve, approve_revision
 
