@@ -17,7 +17,7 @@ from .admin_approval import AdjustmentApprovalMixin, ScheduleRevisionApprovalMix
 from .admin_documents import DocumentListInline, document_inlines
 from .admin_history import AuditedAdmin
 from .admin_links import RecordPaymentColumnMixin, RecordPaymentInlineMixin, SettlementPageLinkMixin
-from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, SettlementLocksMixin
+from .admin_locks import InstalmentLocksMixin, PaymentLocksMixin, ReadOnlyMixin, SettlementLocksMixin
 from .admin_years import ParentYearLockInlineMixin, YearLockMixin
 from .dates import uk
 from .fiscal import FinancialYear
@@ -398,7 +398,7 @@ class SettlementAdjustmentAdmin(AdjustmentApprovalMixin, YearLockMixin, AuditedA
     amount_column = money_column("amount", "amount")
 
 
-class PaymentInline(NamedTabularInline):
+class PaymentInline(ReadOnlyMixin, NamedTabularInline):
     """Payments as recorded: new ones go through Record a payment, corrections through Reverse."""
 
     model = models.Payment
@@ -411,15 +411,6 @@ class PaymentInline(NamedTabularInline):
     @admin.display(description="amount")
     def amount_shown(self, obj):
         return format_gbp(obj.amount)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def status_label(instalment) -> str:

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_access import NamedFieldsMixin, NamedTabularInline
+from .admin_locks import ReadOnlyMixin
 from .admin_refusals import RefusalsAsMessagesMixin
 from .dates import UKDateField, uk_time
 from .filetypes import ALLOWED
@@ -200,19 +201,10 @@ class DocumentAdmin(RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmi
 
 
 @admin.register(DocumentDownload)
-class DocumentDownloadAdmin(admin.ModelAdmin):
+class DocumentDownloadAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The download log: read-only, for the audit trail."""
 
     list_display = ["document", "downloaded_by", "downloaded_at"]
     list_select_related = ["document", "downloaded_by"]
     search_fields = ["document__original_name", "downloaded_by__username"]
     date_hierarchy = "downloaded_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

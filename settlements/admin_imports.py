@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from .admin_locks import ReadOnlyMixin
 from .imports import reading, templates
 from .imports.forms import ImportForm
 from .imports.resources import SHEETS
@@ -131,7 +132,7 @@ def import_template(request, sheet: str):
     return response
 
 
-class HeldPaymentInline(admin.TabularInline):
+class HeldPaymentInline(ReadOnlyMixin, admin.TabularInline):
     """A draft's imported payments, shown to its approver: approving the settlement records them."""
 
     model = HeldPayment
@@ -141,15 +142,6 @@ class HeldPaymentInline(admin.TabularInline):
     readonly_fields = fields
     template = "admin/settlements/edit_inline/tabular.html"
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def has_view_permission(self, request, obj=None):
         return obj is not None and obj.held_payments.exists() and super().has_view_permission(request, obj)
 
@@ -158,18 +150,9 @@ class HeldPaymentInline(admin.TabularInline):
 
 
 @admin.register(HeldPayment)
-class HeldPaymentAdmin(admin.ModelAdmin):
+class HeldPaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Payments held with imported drafts: read-only; approval records them."""
 
     list_display = ["reference", "settlement", "instalment_number", "paid_on", "amount", "payment"]
     list_select_related = ["settlement__payer", "settlement__payee", "payment"]
     search_fields = ["reference", "settlement__alliance__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,20 @@ from django.contrib.admin.utils import unquote
 from . import immutability
 
 
+class ReadOnlyMixin:
+    """For rows the admin only shows: they are written by the services (or never), so it offers no add, change or
+    delete. Fits a ModelAdmin and an inline alike (`obj` is optional)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def _explain(request, message: str) -> None:
     if request.method == "GET":
         messages.info(request, message)
