@@ -1,9 +1,7 @@
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from djmoney.money import Money
 
 from settlements.models import Instalment, Payment
@@ -16,6 +14,7 @@ from settlements.services import (
     revise_schedule,
 )
 from tests.factories import DraftSettlementFactory, InstalmentFactory, scheduled
+from tests.races import race, skip_unless_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -142,25 +141,15 @@ def test_payments_on_a_superseded_instalment_are_refused():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_payments_of_60_percent_cannot_overpay():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
-    instalment = InstalmentFactory(number=1, amount=gbp("1000.00"))
-    barrier, outcomes = threading.Barrier(2), []
+    skip_unless_postgresql()
+    for round_ in range(20):
+        instalment = InstalmentFactory(number=1, amount=gbp("1000.00"))
 
-    def pay_sixty_percent(reference):
-        try:
-            barrier.wait()
-            pay(Instalment.objects.get(pk=instalment.pk), "600.00", reference)
-            outcomes.append("paid")
-        except ValidationError as error:
-            outcomes.append(error.message_dict["amount"][0])
-        finally:
-            connection.close()
+        def pay_sixty_percent(reference, pk=instalment.pk):
+            return pay(Instalment.objects.get(pk=pk), "600.00", reference)
 
-    threads = [threading.Thread(target=pay_sixty_percent, args=(f"BACS-{n}",)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["paid", "£600.00 is more than the £400.00 outstanding on instalment 1."]
-    assert outstanding_on(instalment) == gbp("400.00")
+        outcomes = race(*(lambda n=n, r=round_: pay_sixty_percent(f"BACS-{r}-{n}") for n in (1, 2)))
+        refusals = [o.message_dict["amount"][0] for o in outcomes if isinstance(o, ValidationError)]
+        assert sum(isinstance(o, Payment) for o in outcomes) == 1, outcomes
+        assert refusals == ["£600.00 is more than the £400.00 outstanding on instalment 1."], outcomes
+        assert outstanding_on(instalment) == gbp("400.00")
