@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from djmoney.money import Money
 
-from .admin_history import ChangeReasonForm
 from .dates import UKDateField, parse_date, uk, validate_in_range
 from .fiscal import LABEL_PATTERN, FinancialYear
 from .models import Alliance, Force, Instalment
@@ -173,6 +172,17 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+class ChangeReasonForm(forms.ModelForm):
+    """A model form with the optional reason that goes into the record's history."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=100,
+        help_text="Optional; kept with this change in the record's history.",
+    )
+
+
 class InstalmentAdminForm(ChangeReasonForm):
     """A single instalment added on its own page must still leave the schedule adding up."""
 
@@ -196,7 +206,7 @@ class AllianceAdminForm(ChangeReasonForm):
 
     class Meta:
         model = Alliance
-        fields = "__all__"
+        fields = "__all__"  # noqa: DJ007 - the admin page chooses which fields it shows
 
     def clean(self):
         data = super().clean()

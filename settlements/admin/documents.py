@@ -6,14 +6,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_access import NamedFieldsMixin, NamedTabularInline
-from .admin_locks import ReadOnlyMixin
-from .admin_refusals import RefusalsAsMessagesMixin
-from .dates import UKDateField, uk_time
-from .filetypes import ALLOWED
-from .models import Document, DocumentDownload
-from .models.documents import RECORD_FIELDS, keeps_documents
-from .services import documents
+from ..dates import UKDateField, uk_time
+from ..filetypes import ALLOWED
+from ..models import Document, DocumentDownload
+from ..models.documents import RECORD_FIELDS, keeps_documents
+from ..services import documents
+from .mixins.access import NamedFieldsMixin, NamedTabularInline
+from .mixins.locks import ReadOnlyMixin
+from .mixins.refusals import RefusalsAsMessagesMixin
 
 
 class DocumentUploadForm(forms.ModelForm):

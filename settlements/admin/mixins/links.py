@@ -5,8 +5,8 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
 
-from . import models
-from .roles import perm
+from ... import models
+from ...roles import perm
 
 
 def record_payment_link(instalment) -> str:

@@ -1,24 +1,13 @@
 """The admin's audit trail: every edit records who and why; past versions are shown, never restored."""
 
-from django import forms
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from .admin_access import NamedFieldsMixin
-from .admin_refusals import RefusalsAsMessagesMixin
+from ...forms import ChangeReasonForm
+from .access import NamedFieldsMixin
+from .refusals import RefusalsAsMessagesMixin
 
 REASON = "change_reason"
-
-
-class ChangeReasonForm(forms.ModelForm):
-    """A model form with the optional reason that goes into the record's history."""
-
-    change_reason = forms.CharField(
-        label="Reason for this change",
-        required=False,
-        max_length=100,
-        help_text="Optional; kept with this change in the record's history.",
-    )
 
 
 class AuditedAdmin(RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmin):

@@ -18,9 +18,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from . import forms, roles, triggers, versions
-from .reports import review
-from .services import approvals, makers
+from ... import forms, roles, triggers, versions
+from ...reports import review
+from ...services import approvals, makers
 
 
 @dataclass(frozen=True)

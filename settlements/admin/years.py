@@ -1,5 +1,6 @@
-"""Closed financial years in the admin: the page that closes and reopens them (finance approvers only), and
-the lock shown on every record a closed year holds. The rules live in settlements.dating and the services."""
+"""Closed financial years in the admin: the page that closes and reopens them (finance approvers only).
+The rules live in settlements.dating and the services; the lock on the records a closed year holds is in
+mixins.locks."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,55 +13,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import dating, roles, services
-from .fiscal import FinancialYear
-from .forms import add_service_error
-from .models import YearClosing
-
-
-def lock_message(closing) -> str:
-    return f"{closing.describe()} Nothing dated in it can be added, changed, reversed or approved."
-
-
-class YearLockMixin:
-    """A record dated in a closed year shows read-only, with the year that holds it, and cannot be deleted."""
-
-    def year_lock(self, obj):
-        return dating.lock_of(obj) if obj is not None and obj.pk else None
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if self.year_lock(obj):
-            readonly += [f.name for f in obj._meta.fields if f.editable and f.name not in readonly]
-        return readonly
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not self.year_lock(obj)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        lock = self.year_lock(self.get_object(request, unquote(object_id)))
-        extra_context = extra_context or {}
-        if lock is not None:
-            if request.method == "GET":
-                messages.warning(request, lock_message(lock))
-            extra_context = {**extra_context, "show_approve": False, "can_reverse": False}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-
-class ParentYearLockInlineMixin:
-    """Rows of a record a closed year holds (a settlement's adjustments) are neither added, changed nor deleted."""
-
-    def _locked(self, obj) -> bool:
-        return obj is not None and obj.pk is not None and dating.lock_of(obj) is not None
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and not self._locked(obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not self._locked(obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not self._locked(obj)
+from .. import roles, services
+from ..fiscal import FinancialYear
+from ..forms import add_service_error
+from ..models import YearClosing
 
 
 class CloseYearForm(forms.Form):

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.shortcuts import redirect
 
-from . import immutability, triggers, versions
+from ... import immutability, triggers, versions
 
 STALE = "changed since you opened it (someone saved or approved it meanwhile); reload the page and review it again."
 

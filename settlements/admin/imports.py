@@ -14,14 +14,14 @@ from django.core.files.storage import storages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 
-from .admin_locks import ReadOnlyMixin
-from .imports import reading, templates
-from .imports.forms import ImportForm
-from .imports.resources import SHEETS
-from .imports.run import run_import
-from .models import HeldPayment, Settlement
+from ..imports import reading, templates
+from ..imports.forms import ImportForm
+from ..imports.resources import SHEETS
+from ..imports.run import run_import
+from ..models import HeldPayment, Settlement
+from .mixins.locks import ReadOnlyMixin
 
 SALT = "settlements.import"
 TOKEN_MAX_AGE = 60 * 60
@@ -130,6 +130,18 @@ def import_template(request, sheet: str):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+class ImportPagesMixin:
+    """The import page and its templates, kept under the settlements' admin URLs."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(import_page), name="settlements_import"),
+            path("import/template/<str:sheet>/", view(import_template), name="settlements_import_template"),
+            *super().get_urls(),
+        ]
 
 
 class HeldPaymentInline(ReadOnlyMixin, admin.TabularInline):
