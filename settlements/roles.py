@@ -106,26 +106,23 @@ def _require(check, request) -> None:
         raise PermissionDenied("Your account does not have a role that allows this page.")
 
 
-def viewer_required(view):
-    """Decorate a function view: viewer or better, else 403 (sign-in is already enforced by middleware)."""
+def role_required(check):
+    """Decorate a function view: it runs only if `check(request.user)`, else 403."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        _require(can_view_reports, request)
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            _require(check, request)
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def audit_viewer_required(view):
-    """Decorate a function view: finance managers only, else 403."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        _require(can_view_audit, request)
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Viewer or better (sign-in is already enforced by middleware); finance managers only.
+viewer_required = role_required(can_view_reports)
+audit_viewer_required = role_required(can_view_audit)
 
 
 class ViewerRequiredMixin:
