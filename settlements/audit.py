@@ -129,9 +129,9 @@ def _show(field, value, names) -> str:
     if isinstance(value, Money):
         return format_gbp(value)
     if isinstance(value, datetime):
-        return date_format(timezone.localtime(value), "j F Y, H:i")
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, date):
-        return date_format(value, "j F Y")
+        return date_format(value, "DATE_FORMAT")
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if field.choices:

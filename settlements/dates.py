@@ -14,15 +14,16 @@ from django.db.models import CheckConstraint, Q
 from alliance.formats.en_GB import formats
 from settlements.fiscal import EARLIEST_DATE, LATEST_DATE
 
-# 31/03/2021, 2021-03-31 and 31/03/21, as the admin, the forms and the report filters all accept.
+# 31/03/2021, 2021-03-31 and 31/03/21, as the admin, the forms and the report filters all accept; the first is
+# also how a date box shows its date.
 INPUT_FORMATS = formats.DATE_INPUT_FORMATS
-UK_FORMAT = "%d/%m/%Y"
+UK_FORMAT = INPUT_FORMATS[0]
 RANGE_MESSAGE = "Enter a date from {earliest} to {latest}: {day} is outside the dates this system takes."
 
 
 def uk(day: date) -> str:
-    """30/03/2020: a date as finance staff write it."""
-    return day.strftime(UK_FORMAT) if day.year >= 1000 else f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    """30/03/2020: a date as finance staff write it (and 01/01/0005, which strftime would not pad)."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
 
 
 def uk_time(moment: datetime) -> str:

@@ -21,6 +21,17 @@ class HostedTerm:
     ending_soon: bool
     started: bool = True
 
+    @classmethod
+    def on(cls, service: HostedService, as_of: date) -> "HostedTerm":
+        """The service's term as it stands on `as_of`."""
+        return cls(
+            service=service,
+            months_remaining=service.months_remaining(as_of),
+            running=service.is_running(as_of),
+            ending_soon=service.is_ending_soon(as_of),
+            started=service.has_started(as_of),
+        )
+
     @property
     def state(self) -> TermState:
         """How the term stands on the day: ending soon, running, not started or ended."""
@@ -40,13 +51,4 @@ def hosted_terms(as_of: date, force: Force | None = None) -> list[HostedTerm]:
     )
     if force:
         services = services.involving(force)
-    return [
-        HostedTerm(
-            service=service,
-            months_remaining=service.months_remaining(as_of),
-            running=service.is_running(as_of),
-            ending_soon=service.is_ending_soon(as_of),
-            started=service.has_started(as_of),
-        )
-        for service in services
-    ]
+    return [HostedTerm.on(service, as_of) for service in services]

@@ -1,9 +1,13 @@
-"""Template filters for the reports."""
+"""Template filters for the pages: money, dates, an instalment's status, hosted service terms."""
+
+from datetime import date, datetime
 
 from django import template
 
+from settlements import dates
 from settlements.models import Instalment
 from settlements.money import format_gbp, from_pence
+from settlements.reports.hosted import HostedTerm
 
 register = template.Library()
 
@@ -20,7 +24,25 @@ def pence(value) -> str:
     return format_gbp(from_pence(value))
 
 
+@register.filter(expects_localtime=True)
+def uk(day: date | datetime | None) -> str:
+    """30/03/2020 (a moment's day in the site's time zone), as `dates.uk` writes it; nothing for no date."""
+    return dates.uk(day) if day else ""
+
+
+@register.filter(expects_localtime=True)
+def uk_time(moment: datetime | None) -> str:
+    """30/03/2020 14:05 in the site's time zone, as `dates.uk_time` writes it; nothing for no moment."""
+    return dates.uk_time(moment) if moment else ""
+
+
 @register.filter
 def status_label(value: str) -> str:
     """upcoming → Upcoming, part_paid → Part paid."""
     return Instalment.Status(value).label if value in Instalment.Status.values else value
+
+
+@register.simple_tag
+def hosted_terms_on(services, as_of) -> list[HostedTerm]:
+    """{% hosted_terms_on services as_of as terms %}: each service's term as it stands on the day."""
+    return [HostedTerm.on(service, as_of) for service in services]
