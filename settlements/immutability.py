@@ -3,13 +3,16 @@ and schedule, approved or rejected requests, instalments with payments, and paym
 settlement changes only through a request approved by a second person: a further adjustment or a
 schedule revision.
 
-The models' clean(), save() and delete() call these checks, so the admin, the services and plain ORM
-calls meet the same rule with the same message. Each check compares with the row as stored, so saving
-a record unchanged is allowed. QuerySet.update(), bulk deletes and raw SQL meet the database triggers
-(settlements.triggers) instead, whose refusals settlements.triggers.explain() turns into these words.
+Each model declares its rule with LockedWhenDecided (a LockRule naming the checks below), whose clean(),
+save() and delete() call them, so the admin, the services and plain ORM calls meet the same rule with the same
+message. Each check compares with the row as stored, so saving a record unchanged is allowed. QuerySet.update(),
+bulk deletes and raw SQL meet the database triggers (settlements.triggers) instead, whose refusals
+settlements.triggers.explain() turns into these words.
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
@@ -75,8 +78,15 @@ def _changed(obj, stored, names) -> list[str]:
     return [str(f.verbose_name) for f in fields if getattr(obj, f.attname) != getattr(stored, f.attname)]
 
 
-def _all_field_names(obj) -> list[str]:
-    return [f.name for f in obj._meta.concrete_fields if not f.primary_key]
+def _refuse_changed(obj, stored, names, refusal: Callable[[str], str]) -> None:
+    """Refuse if any of `names` differs from the stored row: `refusal` words it, given the changed fields' names."""
+    changed = _changed(obj, stored, names)
+    if changed:
+        raise ImmutableRecordError(refusal(", ".join(changed)))
+
+
+def _all_field_names(obj, *, but: tuple[str, ...] = ()) -> list[str]:
+    return [f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name not in but]
 
 
 def is_paid_instalment(instalment) -> bool:
@@ -102,12 +112,15 @@ def check_settlement_save(settlement) -> None:
     stored = _stored(settlement)
     if not is_settled(stored):
         return
-    changed = _changed(settlement, stored, SETTLEMENT_LOCKED_FIELDS)
-    if changed:
-        raise ImmutableRecordError(
-            f"This settlement is {stored.get_status_display().lower()}, so its {', '.join(changed)} cannot change: "
+    _refuse_changed(
+        settlement,
+        stored,
+        SETTLEMENT_LOCKED_FIELDS,
+        lambda changed: (
+            f"This settlement is {stored.get_status_display().lower()}, so its {changed} cannot change: "
             "it stays as decided. Request a further adjustment or a schedule revision for a second person to approve."
-        )
+        ),
+    )
 
 
 def check_settlement_delete(settlement) -> None:
@@ -125,12 +138,15 @@ def check_adjustment_save(adjustment) -> None:
         return
     if stored.is_pending():
         return
-    changed = _changed(adjustment, stored, _all_field_names(adjustment))
-    if changed:
-        raise ImmutableRecordError(
-            f"This adjustment is {stored.get_status_display().lower()}, so its {', '.join(changed)} cannot change. "
+    _refuse_changed(
+        adjustment,
+        stored,
+        _all_field_names(adjustment),
+        lambda changed: (
+            f"This adjustment is {stored.get_status_display().lower()}, so its {changed} cannot change. "
             "Request a further adjustment instead."
-        )
+        ),
+    )
 
 
 def check_adjustment_delete(adjustment) -> None:
@@ -155,20 +171,26 @@ def check_instalment_save(instalment) -> None:
         check_instalment_added(instalment)
         return
     if has_payments(stored):
-        changed = _changed(instalment, stored, PAID_INSTALMENT_LOCKED_FIELDS)
-        if changed:
-            raise ImmutableRecordError(
-                f"{stored} has payments recorded against it, so its {', '.join(changed)} cannot change. "
+        _refuse_changed(
+            instalment,
+            stored,
+            PAID_INSTALMENT_LOCKED_FIELDS,
+            lambda changed: (
+                f"{stored} has payments recorded against it, so its {changed} cannot change. "
                 "Correct it with a reversal of a payment or a schedule revision."
-            )
+            ),
+        )
     if is_settled(stored.settlement):
-        changed = _changed(instalment, stored, [n for n in type(instalment).TERMS if not n.endswith("_by")])
-        if changed:
-            raise ImmutableRecordError(
-                f"{stored} is part of the schedule of an {stored.settlement.get_status_display().lower()} settlement, "
-                f"so its {', '.join(changed)} cannot change: revise the schedule instead, for a second person to "
-                "approve."
-            )
+        _refuse_changed(
+            instalment,
+            stored,
+            [n for n in type(instalment).TERMS if not n.endswith("_by")],
+            lambda changed: (
+                f"{stored} is part of the schedule of an "
+                f"{stored.settlement.get_status_display().lower()} settlement, so its {changed} cannot change: "
+                "revise the schedule instead, for a second person to approve."
+            ),
+        )
 
 
 def check_instalment_added(instalment) -> None:
@@ -202,11 +224,12 @@ def check_revision_save(revision) -> None:
     stored = _stored(revision)
     if stored is None or stored.is_pending():
         return
-    changed = _changed(revision, stored, REVISION_LOCKED_FIELDS)
-    if changed:
-        raise ImmutableRecordError(
-            f"{stored} is {stored.get_status_display().lower()}, so its {', '.join(changed)} cannot change."
-        )
+    _refuse_changed(
+        revision,
+        stored,
+        REVISION_LOCKED_FIELDS,
+        lambda changed: f"{stored} is {stored.get_status_display().lower()}, so its {changed} cannot change.",
+    )
 
 
 def check_revision_delete(revision) -> None:
@@ -221,12 +244,15 @@ def check_payment_save(payment) -> None:
     stored = _stored(payment)
     if stored is None:
         return
-    changed = _changed(payment, stored, _all_field_names(payment))
-    if changed:
-        raise ImmutableRecordError(
-            f"Payment {stored.reference} is recorded, so its {', '.join(changed)} cannot change. "
-            "Record a reversal of it instead."
-        )
+    # Payment.save() derives the reference key from the reference before this check: the reference speaks for both.
+    _refuse_changed(
+        payment,
+        stored,
+        _all_field_names(payment, but=("reference_key",)),
+        lambda changed: (
+            f"Payment {stored.reference} is recorded, so its {changed} cannot change. Record a reversal of it instead."
+        ),
+    )
 
 
 def check_payment_delete(payment) -> None:
@@ -236,18 +262,56 @@ def check_payment_delete(payment) -> None:
         )
 
 
+@dataclass(frozen=True)
+class LockRule:
+    """A model's immutability rule: the check of a save (against the stored row) and of a delete."""
+
+    on_save: Callable[[object], None]
+    on_delete: Callable[[object], None]
+
+
+SETTLEMENT_RULE = LockRule(on_save=check_settlement_save, on_delete=check_settlement_delete)
+ADJUSTMENT_RULE = LockRule(on_save=check_adjustment_save, on_delete=check_adjustment_delete)
+INSTALMENT_RULE = LockRule(on_save=check_instalment_save, on_delete=check_instalment_delete)
+REVISION_RULE = LockRule(on_save=check_revision_save, on_delete=check_revision_delete)
+PAYMENT_RULE = LockRule(on_save=check_payment_save, on_delete=check_payment_delete)
+
+
+class LockedWhenDecided:
+    """For a model whose records lock once decided: its `lock_rule` runs in clean(), save() and delete().
+
+    clean() calls refuse_locked_change() where its other checks let it; save() runs the rule again only if the
+    values changed since clean() passed them (or clean() never ran), so that full_clean() then save() reads the
+    stored row once. A row changed by someone else in between meets the database's triggers.
+    """
+
+    lock_rule: LockRule
+
+    def refuse_locked_change(self) -> None:
+        """ImmutableRecordError if this save would change what the stored record keeps."""
+        type(self).lock_rule.on_save(self)
+        self._lock_passed = self._lock_snapshot()
+
+    def _lock_snapshot(self) -> tuple:
+        return (self._state.adding, self.pk, *(getattr(self, f.attname) for f in self._meta.concrete_fields))
+
+    def save(self, *args, **kwargs):
+        passed, self._lock_passed = getattr(self, "_lock_passed", None), None
+        if passed is None or passed != self._lock_snapshot():
+            type(self).lock_rule.on_save(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        type(self).lock_rule.on_delete(self)
+        return super().delete(*args, **kwargs)
+
+
 def delete_refusal(obj) -> str | None:
     """Why the model rule would refuse to delete `obj` (None if it would not)."""
-    check = {
-        "settlement": check_settlement_delete,
-        "settlementadjustment": check_adjustment_delete,
-        "instalment": check_instalment_delete,
-        "schedulerevision": check_revision_delete,
-        "payment": check_payment_delete,
-    }.get(obj._meta.model_name)
+    rule = getattr(type(obj), "lock_rule", None)
     try:
-        if check is not None:
-            check(obj)
+        if rule is not None:
+            rule.on_delete(obj)
     except ImmutableRecordError as refusal:
         return " ".join(refusal.messages)
     return None

@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from djmoney.money import Money
 
@@ -208,6 +210,16 @@ def test_a_payment_refuses_delete():
     assert Payment.objects.filter(pk=payment.pk).exists()
 
 
+def test_a_payments_new_reference_is_refused_in_the_words_of_the_reference():
+    payment = PaymentFactory(reference="BACS-0001")
+    payment.reference = "BACS-0002"
+    with pytest.raises(ImmutableRecordError) as refusal:
+        payment.save()
+    assert refusal.value.messages == [
+        "Payment BACS-0001 is recorded, so its reference cannot change. Record a reversal of it instead."
+    ]
+
+
 def test_a_payment_saved_unchanged_is_left_alone():
     payment = PaymentFactory()
     payment.save()
@@ -276,3 +288,45 @@ def test_an_adjustment_of_a_draft_settlement_may_change():
     adjustment.save()
     adjustment.refresh_from_db()
     assert adjustment.amount == Money("1.00", "GBP")
+
+
+# The rule runs once for a validation and its save
+
+
+def stored_row_reads(model, captured) -> int:
+    """How many queries read the whole stored row of `model` (the immutability check's look-up)."""
+    table = model._meta.db_table
+    return sum(q["sql"].startswith(f'SELECT "{table}"."id", "{table}".') for q in captured)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SettlementFactory(status=Settlement.Status.APPROVED),
+        lambda: SettlementAdjustmentFactory(),
+        lambda: PaymentFactory().instalment,
+    ],
+    ids=["approved settlement", "approved adjustment", "paid instalment"],
+)
+def test_validating_then_saving_a_locked_record_reads_its_stored_row_once(make):
+    made = make()
+    record = type(made).objects.get(pk=made.pk)
+    with CaptureQueriesContext(connection) as queries:
+        record.full_clean()
+        record.save()
+    assert stored_row_reads(type(record), queries) == 1
+
+
+def test_a_value_changed_after_validation_is_still_refused_by_the_save(approved):
+    approved.full_clean()
+    approved.cash_amount = Money("1.00", "GBP")
+    with pytest.raises(ImmutableRecordError, match="its cash amount cannot change"):
+        approved.save()
+
+
+def test_a_record_validated_once_is_checked_again_at_its_next_save(approved):
+    approved.full_clean()
+    approved.save()
+    approved.status = Settlement.Status.DRAFT
+    with pytest.raises(ImmutableRecordError, match="its status cannot change"):
+        approved.save()

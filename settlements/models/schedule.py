@@ -37,7 +37,7 @@ class ScheduleRevisionQuerySet(models.QuerySet):
         return counted.filter(revised_on__lte=as_of)
 
 
-class ScheduleRevision(models.Model):
+class ScheduleRevision(immutability.LockedWhenDecided, models.Model):
     """A renegotiated schedule: it replaces the unpaid instalments of a settlement."""
 
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="revisions")
@@ -68,6 +68,7 @@ class ScheduleRevision(models.Model):
     history = HistoricalRecords(excluded_fields=["version"])
 
     objects = ScheduleRevisionQuerySet.as_manager()
+    lock_rule = immutability.REVISION_RULE
 
     class Meta:
         ordering = ["settlement", "sequence"]
@@ -91,19 +92,14 @@ class ScheduleRevision(models.Model):
         return f"Revision {self.sequence} of {self.settlement}, {uk(self.revised_on)}"
 
     def save(self, *args, **kwargs):
-        immutability.check_revision_save(self)
         versions.without_version(self, kwargs)
         super().save(*args, **kwargs)
         versions.bump_revision(self)
         versions.refresh(self)
 
-    def delete(self, *args, **kwargs):
-        immutability.check_revision_delete(self)
-        return super().delete(*args, **kwargs)
-
     def clean(self):
         dating.check_record(self)
-        immutability.check_revision_save(self)
+        self.refuse_locked_change()
 
     def is_approved(self) -> bool:
         return self.status == RequestStatus.APPROVED
@@ -324,7 +320,7 @@ class InstalmentQuerySet(models.QuerySet):
         )
 
 
-class Instalment(models.Model):
+class Instalment(immutability.LockedWhenDecided, models.Model):
     """One payment due under a settlement; its financial year follows from its due date."""
 
     class Status(models.TextChoices):
@@ -372,6 +368,7 @@ class Instalment(models.Model):
     history = HistoricalRecords(excluded_fields=["paid_to_date_pence"])
 
     objects = InstalmentQuerySet.as_manager()
+    lock_rule = immutability.INSTALMENT_RULE
 
     class Meta:
         ordering = ["due_on", "number", "pk"]
@@ -407,9 +404,7 @@ class Instalment(models.Model):
     def __str__(self):
         return f"Instalment {self.number} of {self.settlement}"
 
-    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
-        immutability.check_instalment_save(self)
         if not (self._state.adding or args or kwargs.get("force_insert")) and kwargs.get("update_fields") is None:
             # The paid balance moves only with payments: an instance read before a payment must not write it back.
             kwargs["update_fields"] = [
@@ -420,7 +415,6 @@ class Instalment(models.Model):
             versions.bump_settlement(self.settlement_id)
 
     def delete(self, *args, **kwargs):
-        immutability.check_instalment_delete(self)
         result = super().delete(*args, **kwargs)
         versions.bump_settlement(self.settlement_id)
         return result
@@ -466,7 +460,7 @@ class Instalment(models.Model):
         if dated and self.settlement_id and isinstance(self.settlement.agreed_on, date):
             self.check_due_on(self.due_on, self.settlement.agreed_on)
         dating.check_record(self)
-        immutability.check_instalment_save(self)
+        self.refuse_locked_change()
         self.check_amount_covers_paid()
 
     def check_amount_covers_paid(self):
@@ -482,7 +476,7 @@ class Instalment(models.Model):
             )
 
 
-class Payment(models.Model):
+class Payment(immutability.LockedWhenDecided, models.Model):
     """Money actually paid against an instalment, or the reversal of such a payment."""
 
     class Kind(models.TextChoices):
@@ -507,6 +501,7 @@ class Payment(models.Model):
     history = HistoricalRecords()
 
     objects = PaymentQuerySet.as_manager()
+    lock_rule = immutability.PAYMENT_RULE
 
     class Meta:
         ordering = ["paid_on", "pk"]
@@ -542,18 +537,12 @@ class Payment(models.Model):
     def __str__(self):
         return self.reference
 
-    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
-        immutability.check_payment_save(self)
         self.reference_key = reference_key(self.reference)
         super().save(*args, **kwargs)
 
     def clean(self):
         self.reference_key = reference_key(self.reference)
-
-    def delete(self, *args, **kwargs):
-        immutability.check_payment_delete(self)
-        return super().delete(*args, **kwargs)
 
     def is_reversal(self) -> bool:
         return self.kind == self.Kind.REVERSAL

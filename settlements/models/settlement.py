@@ -62,7 +62,7 @@ class SettlementQuerySet(models.QuerySet):
         ).annotate(headline_pence=F("cash_pence") + F("adjustments_pence"))
 
 
-class Settlement(models.Model):
+class Settlement(immutability.LockedWhenDecided, models.Model):
     """What one force pays another to end an alliance."""
 
     class Status(models.TextChoices):
@@ -115,6 +115,7 @@ class Settlement(models.Model):
     history = HistoricalRecords(excluded_fields=["version"])
 
     objects = SettlementQuerySet.as_manager()
+    lock_rule = immutability.SETTLEMENT_RULE
 
     class Meta:
         ordering = ["-agreed_on", "pk"]
@@ -149,24 +150,18 @@ class Settlement(models.Model):
     def __str__(self):
         return f"{self.payer.short_name} to {self.payee.short_name}, agreed {uk(self.agreed_on)}"
 
-    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
-        immutability.check_settlement_save(self)
         versions.without_version(self, kwargs)
         super().save(*args, **kwargs)
         versions.bump_settlement(self.pk)
         versions.refresh(self)
-
-    def delete(self, *args, **kwargs):
-        immutability.check_settlement_delete(self)
-        return super().delete(*args, **kwargs)
 
     def clean(self):
         if self.payer_id and self.payer_id == self.payee_id:
             raise ValidationError({"payee": "The payer and the payee must be different forces."})
         if self.alliance_id and self.termination_notice_id and self.termination_notice.alliance_id != self.alliance_id:
             raise ValidationError({"termination_notice": "This notice belongs to a different alliance."})
-        immutability.check_settlement_save(self)
+        self.refuse_locked_change()
         self.check_parties_are_members()
         dating.check_record(self)
 
@@ -215,7 +210,7 @@ class SettlementAdjustmentQuerySet(models.QuerySet):
         return self.filter(status=RequestStatus.APPROVED)
 
 
-class SettlementAdjustment(models.Model):
+class SettlementAdjustment(immutability.LockedWhenDecided, models.Model):
     """A non-cash part of a settlement, such as a write-off of running-cost contributions."""
 
     class Kind(models.TextChoices):
@@ -245,6 +240,7 @@ class SettlementAdjustment(models.Model):
     history = HistoricalRecords()
 
     objects = SettlementAdjustmentQuerySet.as_manager()
+    lock_rule = immutability.ADJUSTMENT_RULE
 
     class Meta:
         ordering = ["pk"]
@@ -259,14 +255,11 @@ class SettlementAdjustment(models.Model):
     def __str__(self):
         return self.description
 
-    # Audit rule: plain ORM save()/delete() must refuse as the admin and services do; the rule lives in immutability.py.
     def save(self, *args, **kwargs):
-        immutability.check_adjustment_save(self)
         super().save(*args, **kwargs)
         versions.bump_settlement(self.settlement_id)
 
     def delete(self, *args, **kwargs):
-        immutability.check_adjustment_delete(self)
         result = super().delete(*args, **kwargs)
         versions.bump_settlement(self.settlement_id)
         return result
@@ -278,5 +271,5 @@ class SettlementAdjustment(models.Model):
         return self.status == RequestStatus.PENDING
 
     def clean(self):
-        immutability.check_adjustment_save(self)
+        self.refuse_locked_change()
         dating.check_record(self)
