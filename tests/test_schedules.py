@@ -3,12 +3,15 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
+from settlements import services
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
 from settlements.money import gbp
+from settlements.reports import balances
 from settlements.services import (
     EvenSplit,
     ExplicitAmounts,
+    ScheduleTerms,
     confirm_schedule,
     preview_revision,
     preview_schedule,
@@ -251,3 +254,35 @@ def test_revisions_are_dated_in_order():
     approve_revision(revise(settlement, EvenSplit(2, 1, date(2021, 1, 31)), revised_on=date(2020, 9, 1)))
     with pytest.raises(ValidationError, match="previous revision was made on 01/09/2020"):
         revise(settlement, EvenSplit(2, 1, date(2021, 1, 31)), revised_on=date(2020, 8, 31))
+
+
+FUNDED = {"funding_source": "earmarked_reserve", "reserve_name": "Exit reserve"}
+
+
+def test_a_schedule_and_a_revision_take_the_funding_by_keyword():
+    settlement = DraftSettlementFactory(cash_amount=gbp("100.00"))
+    plan = preview_schedule(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 4, 30)), **FUNDED)
+    assert (plan.funding_source, plan.reserve_name) == ("earmarked_reserve", "Exit reserve")
+    settlement, _first = paid_first_of_three()
+    revision = revise(settlement, EvenSplit(2, 2, date(2020, 11, 30)), **FUNDED)
+    introduced = {(i.funding_source, i.reserve_name) for i in revision.introduced_instalments.all()}
+    assert introduced == {("earmarked_reserve", "Exit reserve")}
+
+
+def test_the_funding_is_not_recorded_unless_given():
+    settlement, _first = paid_first_of_three()
+    plan = preview_revision(settlement=settlement, terms=EvenSplit(2, 2, date(2020, 11, 30)))
+    assert (plan.funding_source, plan.reserve_name) == (Instalment.FundingSource.NOT_RECORDED, "")
+    assert ScheduleTerms(EvenSplit(2, 2, date(2020, 11, 30))).funding_source == Instalment.FundingSource.NOT_RECORDED
+
+
+def test_a_schedule_service_refuses_a_keyword_it_does_not_know():
+    settlement = DraftSettlementFactory(cash_amount=gbp("100.00"))
+    with pytest.raises(TypeError, match="funding"):
+        preview_schedule(settlement=settlement, terms=EvenSplit(2, 1, date(2020, 4, 30)), funding="general_reserve")
+
+
+def test_the_reads_the_schedule_pages_use_are_the_reports_own():
+    assert services.outstanding_on is balances.outstanding_on
+    assert services.split_schedule is balances.split_schedule
+    assert services.difference_message is balances.difference_message

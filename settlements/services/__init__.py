@@ -1,5 +1,8 @@
 """Writes: every change to the domain's money goes through a function here."""
 
+# Reads that scripts call from here; they live in reports.
+from settlements.reports.balances import difference_message, outstanding_on, split_schedule
+
 from .approvals import (
     ApprovalRefused,
     StaleVersionError,
@@ -10,16 +13,17 @@ from .approvals import (
     reject_schedule_revision,
     withdraw_settlement,
 )
-from .payments import Recorded, outstanding_on, record_payment, record_payment_once, reverse_payment
-from .revisions import preview_revision, revise_schedule, schedule_before, split_schedule
+from .payments import Recorded, record_payment, record_payment_once, reverse_payment
+from .revisions import preview_revision, revise_schedule, schedule_before
 from .schedules import (
     EvenSplit,
     ExplicitAmounts,
     PlannedInstalment,
     SchedulePlan,
+    ScheduleTerms,
     check_settlement_schedule,
     confirm_schedule,
-    difference_message,
+    create_instalment,
     preview_schedule,
     schedule_has_history,
     split_evenly,
@@ -34,6 +38,7 @@ __all__ = [
     "PlannedInstalment",
     "Recorded",
     "SchedulePlan",
+    "ScheduleTerms",
     "StaleVersionError",
     "approve_adjustment",
     "approve_schedule_revision",
@@ -41,6 +46,7 @@ __all__ = [
     "check_settlement_schedule",
     "close_financial_year",
     "confirm_schedule",
+    "create_instalment",
     "difference_message",
     "outstanding_on",
     "preview_revision",

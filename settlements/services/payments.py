@@ -10,8 +10,9 @@ from djmoney.money import Money
 from settlements import dating
 from settlements.dates import clean_date, uk
 from settlements.models import Instalment, Payment
-from settlements.money import clean_amount, format_gbp, from_pence
+from settlements.money import clean_amount, format_gbp
 from settlements.references import clean_reference, reference_key
+from settlements.reports.balances import outstanding_on
 
 from . import ledger, locks
 
@@ -88,12 +89,6 @@ def _existing_or_refuse(reference: str, **expected):
     raise ValidationError(
         {"reference": f"Reference {reference} is already used by a {_describe(existing)}: give a new reference."}
     )
-
-
-def outstanding_on(instalment: Instalment) -> Money:
-    """Everything still owed on an instalment, counting every payment and reversal recorded."""
-    pence = Instalment.objects.filter(pk=instalment.pk).with_balances().values_list("outstanding_pence", flat=True)
-    return from_pence(pence.get())
 
 
 class Recorded(NamedTuple):

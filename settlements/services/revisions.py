@@ -1,47 +1,33 @@
 """Rescheduling: a revision replaces the unpaid part of a schedule and keeps what it replaced readable."""
 
 from datetime import date
+from typing import Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max
 
 from settlements import dating
 from settlements.dates import uk
-from settlements.models import Instalment, Payment, ScheduleRevision, Settlement, YearClosing
+from settlements.models import Instalment, ScheduleRevision, Settlement
 from settlements.money import total
+from settlements.reports.balances import split_schedule
 
 from . import locks
 from .schedules import (
     EvenSplit,
     ExplicitAmounts,
+    Funding,
     SchedulePlan,
-    _create_instalment,
+    ScheduleTerms,
     check_settlement_schedule,
-    plan_rows,
+    create_instalment,
+    plan_schedule,
 )
 
 
-def split_schedule(settlement: Settlement) -> tuple[list[Instalment], list[Instalment]]:
-    """Current instalments that stay (any payment recorded, even one reversed, or due in a closed year) and
-    those a revision replaces."""
-    closed = YearClosing.objects.closed().filter(starts_on__lte=OuterRef("due_on"), ends_on__gte=OuterRef("due_on"))
-    instalments = (
-        settlement.instalments.current()
-        .annotate(has_payments=Exists(Payment.objects.filter(instalment=OuterRef("pk"))), in_closed_year=Exists(closed))
-        .order_by("number", "pk")
-    )
-    kept = [i for i in instalments if i.has_payments or i.in_closed_year]
-    replaceable = [i for i in instalments if not (i.has_payments or i.in_closed_year)]
-    return kept, replaceable
-
-
 def preview_revision(
-    *,
-    settlement: Settlement,
-    terms: EvenSplit | ExplicitAmounts,
-    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
-    reserve_name: str = "",
+    *, settlement: Settlement, terms: EvenSplit | ExplicitAmounts, **funding: Unpack[Funding]
 ) -> SchedulePlan:
     """The new instalments for the unpaid remainder of the schedule; nothing is saved."""
     _refuse_unless_revisable(settlement)
@@ -53,15 +39,14 @@ def preview_revision(
             "Every instalment has payments recorded against it or falls due in a closed financial year: "
             "nothing is left to reschedule."
         )
-    remainder = total(i.amount for i in replaceable)
-    rows = plan_rows(
-        terms=terms,
-        total=remainder,
+    return plan_schedule(
+        settlement,
+        ScheduleTerms(terms, **funding),
+        total=total(i.amount for i in replaceable),
         first_number=max((i.number for i in kept), default=0) + 1,
-        not_before=settlement.agreed_on,
+        replaces=sorted(i.pk for i in replaceable),
         target_name="an unpaid remainder",
     )
-    return SchedulePlan(settlement, rows, tuple(sorted(i.pk for i in replaceable)), funding_source, reserve_name)
 
 
 def revise_schedule(
@@ -71,10 +56,9 @@ def revise_schedule(
     revised_on: date,
     reason: str,
     decision_reference: str,
-    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
-    reserve_name: str = "",
     created_by=None,
     today: date | None = None,
+    **funding: Unpack[Funding],
 ) -> ScheduleRevision:
     """Replace the instalments with no payments by new ones for exactly the same remainder, keeping history."""
     if isinstance(revised_on, date):
@@ -87,16 +71,14 @@ def revise_schedule(
         settlement = locks.lock_settlement(settlement.pk)
         # Lock the schedule so that no payment lands on an instalment while it is being replaced.
         locks.lock_instalments(settlement)
-        plan = preview_revision(
-            settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
-        )
+        planned = preview_revision(settlement=settlement, terms=terms, **funding)
         revision = _new_revision(settlement, revised_on, reason, decision_reference, created_by)
-        for instalment in Instalment.objects.filter(pk__in=plan.replaces):
+        for instalment in Instalment.objects.filter(pk__in=planned.replaces):
             instalment.superseded_by = revision
             instalment._history_user = created_by
             instalment.save(update_fields=["superseded_by"])
-        for row in plan.rows:
-            _create_instalment(plan, row, introduced_by=revision, created_by=created_by)
+        for row in planned.rows:
+            create_instalment(planned, row, introduced_by=revision, created_by=created_by)
         check_settlement_schedule(settlement)
         revision.refresh_from_db()
     return revision

@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +16,7 @@ from settlements.fiscal import FinancialYear, step_months
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
 from settlements.money import GBP, clean_amount, format_gbp, from_pence, to_pence
 from settlements.money import total as total_of
+from settlements.reports.balances import difference_message
 
 from . import locks
 
@@ -34,16 +36,6 @@ def split_evenly(total: Money, parts: int) -> list[Money]:
         raise ValueError(f"cannot split {format_gbp(total)} into {parts} parts: that is less than a penny each")
     base, odd_pennies = divmod(pence, parts)
     return [from_pence(base + 1 if index < odd_pennies else base) for index in range(parts)]
-
-
-def difference_message(total: Money, target: Money, target_name: str = "a cash amount") -> str:
-    """'instalments total £10,499,999.99 against a cash amount of £10,500,000.00: £0.01 unallocated'."""
-    gap = target - total
-    state = "unallocated" if gap.amount > 0 else "over-allocated"
-    return (
-        f"instalments total {format_gbp(total)} against {target_name} of {format_gbp(target)}: "
-        f"{format_gbp(abs(gap))} {state}"
-    )
 
 
 def validate_schedule_total(*, cash_amount: Money, amounts: Iterable[Money]) -> None:
@@ -73,6 +65,22 @@ class ExplicitAmounts:
     """Amounts by due date or by financial year; an amount for a year falls due on its last day, 31 March."""
 
     lines: tuple[tuple[date | FinancialYear, Money], ...]
+
+
+class Funding(TypedDict, total=False):
+    """The keyword arguments each schedule service takes beside its terms: how the payer funds the instalments."""
+
+    funding_source: str
+    reserve_name: str
+
+
+@dataclass(frozen=True)
+class ScheduleTerms:
+    """What a new schedule or a revision is asked for: how its instalments are made and how they are funded."""
+
+    split: EvenSplit | ExplicitAmounts
+    funding_source: str = Instalment.FundingSource.NOT_RECORDED
+    reserve_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,20 @@ class SchedulePlan:
         return hashlib.sha256(
             f"{self.settlement.pk}:{self.funding_source}:{self.reserve_name}:{text}".encode()
         ).hexdigest()
+
+
+def plan_schedule(
+    settlement: Settlement, asked: ScheduleTerms, *, total: Money, first_number: int, replaces, target_name: str
+) -> SchedulePlan:
+    """The plan that `asked` makes of `total` for the settlement, replacing the instalments `replaces`."""
+    rows = plan_rows(
+        terms=asked.split,
+        total=total,
+        first_number=first_number,
+        not_before=settlement.agreed_on,
+        target_name=target_name,
+    )
+    return SchedulePlan(settlement, rows, tuple(replaces), asked.funding_source, asked.reserve_name)
 
 
 def plan_rows(
@@ -178,49 +200,37 @@ def _refuse_if_schedule_has_history(settlement: Settlement) -> None:
 
 
 def preview_schedule(
-    *,
-    settlement: Settlement,
-    terms: EvenSplit | ExplicitAmounts,
-    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
-    reserve_name: str = "",
+    *, settlement: Settlement, terms: EvenSplit | ExplicitAmounts, **funding: Unpack[Funding]
 ) -> SchedulePlan:
     """The schedule `terms` would give the settlement's cash amount; nothing is saved."""
     _refuse_if_schedule_has_history(settlement)
-    rows = plan_rows(
-        terms=terms,
-        total=settlement.cash_amount,
-        first_number=1,
-        not_before=settlement.agreed_on,
-        target_name="a cash amount",
+    replaces = settlement.instalments.order_by("pk").values_list("pk", flat=True)
+    asked = ScheduleTerms(terms, **funding)
+    return plan_schedule(
+        settlement, asked, total=settlement.cash_amount, first_number=1, replaces=replaces, target_name="a cash amount"
     )
-    replaces = tuple(settlement.instalments.order_by("pk").values_list("pk", flat=True))
-    return SchedulePlan(settlement, rows, replaces, funding_source, reserve_name)
 
 
 def confirm_schedule(
-    *,
-    settlement: Settlement,
-    terms: EvenSplit | ExplicitAmounts,
-    funding_source: str = Instalment.FundingSource.NOT_RECORDED,
-    reserve_name: str = "",
-    created_by=None,
+    *, settlement: Settlement, terms: EvenSplit | ExplicitAmounts, created_by=None, **funding: Unpack[Funding]
 ) -> list[Instalment]:
     """Write the previewed schedule, replacing a schedule that has no payments and no revisions."""
     with transaction.atomic():
         settlement = locks.lock_settlement(settlement.pk)
-        plan = preview_schedule(
-            settlement=settlement, terms=terms, funding_source=funding_source, reserve_name=reserve_name
-        )
+        planned = preview_schedule(settlement=settlement, terms=terms, **funding)
         for old in locks.lock_instalments(settlement):
             dating.check_record(old, action="replaced")
             old._history_user = created_by
             old.delete()
-        instalments = [_create_instalment(plan, row, introduced_by=None, created_by=created_by) for row in plan.rows]
+        instalments = [
+            create_instalment(planned, row, introduced_by=None, created_by=created_by) for row in planned.rows
+        ]
         check_settlement_schedule(settlement)
     return instalments
 
 
-def _create_instalment(plan: SchedulePlan, row: PlannedInstalment, *, introduced_by, created_by) -> Instalment:
+def create_instalment(plan: SchedulePlan, row: PlannedInstalment, *, introduced_by, created_by) -> Instalment:
+    """Validate and save one planned row, introduced by `introduced_by` (a revision, or None for a new schedule)."""
     instalment = Instalment(
         settlement=plan.settlement,
         number=row.number,
