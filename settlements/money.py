@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Cast, Coalesce, Round
 from djmoney.forms import MoneyField as MoneyFormField
 from djmoney.forms.widgets import MoneyWidget
@@ -44,6 +45,16 @@ def money_field(verbose_name: str, **kwargs) -> MoneyField:
         default_currency=GBP,
         currency_choices=[(GBP, "£ (GBP)")],
         **kwargs,
+    )
+
+
+def positive_constraint(field: str, name: str, what: str, *, nullable: bool = False) -> models.CheckConstraint:
+    """The database's copy of validate_positive for an amount column: "`what` must be greater than £0.00."."""
+    condition = Q(**{f"{field}__gt": 0})
+    if nullable:
+        condition = Q(**{f"{field}__isnull": True}) | condition
+    return models.CheckConstraint(
+        condition=condition, name=name, violation_error_message=f"{what} must be greater than £0.00."
     )
 
 

@@ -2,9 +2,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from djmoney.money import Money
 
-from settlements.money import format_gbp, from_pence, gbp, pounds, to_pence, total, validate_positive
+from settlements.money import (
+    format_gbp,
+    from_pence,
+    gbp,
+    positive_constraint,
+    pounds,
+    to_pence,
+    total,
+    validate_positive,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +59,14 @@ def test_money_is_never_made_from_a_float():
 def test_zero_and_negative_amounts_are_refused(amount):
     with pytest.raises(ValidationError, match=r"greater than £0\.00"):
         validate_positive(Money(amount, "GBP"))
+
+
+def test_the_databases_positive_check_says_what_must_be_above_nothing():
+    check = positive_constraint("cash_amount", "cash_positive", "The cash amount")
+    assert check.condition == Q(cash_amount__gt=0)
+    assert check.violation_error_message == "The cash amount must be greater than £0.00."
+
+
+def test_an_optional_amount_may_be_left_empty_but_never_nothing():
+    check = positive_constraint("requested_amount", "requested_positive", "The amount requested", nullable=True)
+    assert check.condition == Q(requested_amount__isnull=True) | Q(requested_amount__gt=0)

@@ -3,12 +3,11 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from settlements.dates import in_range_constraint, validate_in_range
-from settlements.money import money_field, validate_positive
+from settlements.money import money_field, positive_constraint, validate_positive
 from settlements.references import MAX_KEY_LENGTH, reference_key
 
 from .schedule import Payment
@@ -37,11 +36,7 @@ class HeldPayment(models.Model):
     class Meta:
         ordering = ["paid_on", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="held_payment_amount_positive",
-                violation_error_message="A payment must be greater than £0.00.",
-            ),
+            positive_constraint("amount", "held_payment_amount_positive", "A payment"),
             in_range_constraint("paid_on", "held_payment_paid_on_in_range"),
         ]
 

@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
 from settlements.fiscal import EARLIEST_DATE, LATEST_DATE, add_months, months_between
-from settlements.money import money_field, validate_positive
+from settlements.money import money_field, positive_constraint, validate_positive
 
 
 class Force(models.Model):
@@ -55,11 +55,7 @@ class Alliance(models.Model):
                 name="alliance_ends_on_not_before_start",
                 violation_error_message="An alliance cannot end before it starts.",
             ),
-            models.CheckConstraint(
-                condition=Q(value__isnull=True) | Q(value__gt=0),
-                name="alliance_value_positive",
-                violation_error_message="An alliance's value must be greater than £0.00.",
-            ),
+            positive_constraint("value", "alliance_value_positive", "An alliance's value", nullable=True),
             in_range_constraint("starts_on", "alliance_starts_on_in_range"),
             in_range_constraint("ends_on", "alliance_ends_on_in_range", nullable=True),
         ]
@@ -186,10 +182,8 @@ class HostedService(models.Model):
                 name="hosted_service_ends_on_not_before_start",
                 violation_error_message="A hosted service cannot end before it starts.",
             ),
-            models.CheckConstraint(
-                condition=Q(estimated_cost__isnull=True) | Q(estimated_cost__gt=0),
-                name="hosted_service_estimated_cost_positive",
-                violation_error_message="An estimated cost must be greater than £0.00.",
+            positive_constraint(
+                "estimated_cost", "hosted_service_estimated_cost_positive", "An estimated cost", nullable=True
             ),
             models.CheckConstraint(
                 condition=Q(months__lte=MAX_TERM_MONTHS, extension_months__lte=MAX_TERM_MONTHS),

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
@@ -12,10 +11,19 @@ from simple_history.models import HistoricalRecords
 from settlements import dating, immutability, versions
 from settlements.dates import in_range, in_range_constraint, uk, validate_in_range
 from settlements.fiscal import FinancialYear
-from settlements.money import Pence, SumPence, format_gbp, from_pence, money_field, validate_positive
+from settlements.money import (
+    Pence,
+    SumPence,
+    format_gbp,
+    from_pence,
+    money_field,
+    positive_constraint,
+    validate_positive,
+)
 from settlements.references import MAX_KEY_LENGTH, reference_key
 
 from .settlement import RequestStatus, Settlement, either_side
+from .stamps import stamped_at, stamped_by
 
 
 class ScheduleRevisionQuerySet(models.QuerySet):
@@ -47,21 +55,15 @@ class ScheduleRevision(immutability.LockedWhenDecided, models.Model):
     decision_reference = models.CharField(
         max_length=120, help_text="The decision that approved it, e.g. a board minute or a signed variation."
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
+    created_by = stamped_by()
     created_at = models.DateTimeField(auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = stamped_by()
+    approved_at = stamped_at()
     status = models.CharField(
         max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING, editable=False
     )
-    rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    rejected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rejected_by = stamped_by()
+    rejected_at = stamped_at()
     rejection_reason = models.TextField(blank=True, editable=False)
     # Raised by every write to the revision or to its settlement's schedule: see settlements.versions.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -383,11 +385,7 @@ class Instalment(immutability.LockedWhenDecided, models.Model):
                 name="instalment_number_unique_in_schedule",
                 violation_error_message="Each instalment in a schedule needs its own number.",
             ),
-            models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="instalment_amount_positive",
-                violation_error_message="An instalment must be greater than £0.00.",
-            ),
+            positive_constraint("amount", "instalment_amount_positive", "An instalment"),
             models.CheckConstraint(
                 condition=Q(number__gte=1),
                 name="instalment_number_at_least_one",
@@ -494,9 +492,7 @@ class Payment(immutability.LockedWhenDecided, models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal", editable=False
     )
     reason = models.CharField(max_length=255, blank=True, help_text="Why a payment is reversed.")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
+    recorded_by = stamped_by()
     recorded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -510,11 +506,7 @@ class Payment(immutability.LockedWhenDecided, models.Model):
             models.Index(fields=["paid_on"], name="payment_paid_on"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="payment_amount_positive",
-                violation_error_message="A payment must be greater than £0.00.",
-            ),
+            positive_constraint("amount", "payment_amount_positive", "A payment"),
             models.CheckConstraint(
                 condition=Q(kind="payment", reverses__isnull=True)
                 | (Q(kind="reversal", reverses__isnull=False) & ~Q(reason="")),

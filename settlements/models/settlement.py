@@ -1,6 +1,5 @@
 """Settlements that end an alliance, and their non-cash parts."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -8,9 +7,10 @@ from simple_history.models import HistoricalRecords
 
 from settlements import dating, immutability, versions
 from settlements.dates import in_range_constraint, uk, validate_in_range
-from settlements.money import Pence, from_pence, money_field, validate_positive
+from settlements.money import Pence, from_pence, money_field, positive_constraint, validate_positive
 
 from .parties import Alliance, Force, TerminationNotice
+from .stamps import stamped_at, stamped_by
 
 
 def either_side(force, prefix: str = "") -> Q:
@@ -98,17 +98,11 @@ class Settlement(immutability.LockedWhenDecided, models.Model):
         max_length=200, blank=True, help_text="How the payer funds it, e.g. from reserves and efficiencies."
     )
     notes = models.TextField(blank=True)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    entered_by = stamped_by()
+    approved_by = stamped_by()
+    approved_at = stamped_at()
+    withdrawn_by = stamped_by()
+    withdrawn_at = stamped_at()
     withdrawal_reason = models.TextField(blank=True, editable=False)
     # Raised by every write to the settlement or its parts, so that an approval is of the version seen.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -129,20 +123,12 @@ class Settlement(immutability.LockedWhenDecided, models.Model):
                 name="settlement_payer_is_not_payee",
                 violation_error_message="The payer and the payee must be different forces.",
             ),
-            models.CheckConstraint(
-                condition=Q(cash_amount__gt=0),
-                name="settlement_cash_amount_positive",
-                violation_error_message="The cash amount must be greater than £0.00.",
+            positive_constraint("cash_amount", "settlement_cash_amount_positive", "The cash amount"),
+            positive_constraint(
+                "requested_amount", "settlement_requested_amount_positive", "The amount requested", nullable=True
             ),
-            models.CheckConstraint(
-                condition=Q(requested_amount__isnull=True) | Q(requested_amount__gt=0),
-                name="settlement_requested_amount_positive",
-                violation_error_message="The amount requested must be greater than £0.00.",
-            ),
-            models.CheckConstraint(
-                condition=Q(recommended_amount__isnull=True) | Q(recommended_amount__gt=0),
-                name="settlement_recommended_amount_positive",
-                violation_error_message="The amount recommended must be greater than £0.00.",
+            positive_constraint(
+                "recommended_amount", "settlement_recommended_amount_positive", "The amount recommended", nullable=True
             ),
             in_range_constraint("agreed_on", "settlement_agreed_on_in_range"),
         ]
@@ -225,17 +211,11 @@ class SettlementAdjustment(immutability.LockedWhenDecided, models.Model):
     status = models.CharField(
         max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING, editable=False
     )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
-    rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    rejected_at = models.DateTimeField(null=True, blank=True, editable=False)
+    entered_by = stamped_by()
+    approved_by = stamped_by()
+    approved_at = stamped_at()
+    rejected_by = stamped_by()
+    rejected_at = stamped_at()
     rejection_reason = models.TextField(blank=True, editable=False)
     history = HistoricalRecords()
 
@@ -245,11 +225,7 @@ class SettlementAdjustment(immutability.LockedWhenDecided, models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0),
-                name="adjustment_amount_positive",
-                violation_error_message="An adjustment must be greater than £0.00.",
-            ),
+            positive_constraint("amount", "adjustment_amount_positive", "An adjustment"),
         ]
 
     def __str__(self):

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -10,6 +9,8 @@ from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from settlements.fiscal import FinancialYear
+
+from .stamps import stamped_at, stamped_by
 
 
 class YearClosingQuerySet(models.QuerySet):
@@ -32,13 +33,11 @@ class YearClosing(models.Model):
     starts_on = models.DateField(unique=True, editable=False)
     ends_on = models.DateField(editable=False)
     is_closed = models.BooleanField(default=True, editable=False)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    closed_by = stamped_by(null=False, blank=False)
     closed_at = models.DateTimeField(editable=False)
     note = models.TextField(blank=True, help_text="e.g. the accounts signed by the auditors on 30/09/2021.")
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
-    reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reopened_by = stamped_by()
+    reopened_at = stamped_at()
     reopen_reason = models.TextField(blank=True, editable=False)
     history = HistoricalRecords()
 
