@@ -6,7 +6,9 @@ approve it, nor a request on it: superusers included. An approval is of the vers
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -81,14 +83,7 @@ def approve_schedule_revision(*, revision: ScheduleRevision, approved_by, as_of:
     locked = locks.lock_revision(revision.pk)
     if locked.is_approved():
         raise ApprovalRefused(f"This schedule revision was already approved by {locked.approved_by}.")
-    transitions.set_status(locked, RequestStatus.APPROVED)
-    _refuse_unless_settlement_approved(locked.settlement, "a revision of its schedule")
-    _check_checker(
-        settlement=locked.settlement,
-        approved_by=approved_by,
-        allowed=roles.can_approve_schedule_revision(approved_by),
-        noun="schedule revision",
-    )
+    _decide_request(locked, locked.settlement, approved_by, REVISION)
     _check_version(revision, locked)
     return _stamp_approval(locked, approved_by, as_of)
 
@@ -98,14 +93,7 @@ def approve_adjustment(*, adjustment: SettlementAdjustment, approved_by, as_of: 
     """Approve an adjustment requested on an approved settlement, entered by someone else."""
     settlement = locks.lock_settlement(adjustment.settlement_id)
     locked = SettlementAdjustment.objects.select_for_update().get(pk=adjustment.pk)
-    transitions.set_status(locked, RequestStatus.APPROVED)
-    _refuse_unless_settlement_approved(settlement, "an adjustment")
-    _check_checker(
-        settlement=settlement,
-        approved_by=approved_by,
-        allowed=roles.can_approve_settlement(approved_by),
-        noun="adjustment",
-    )
+    _decide_request(locked, settlement, approved_by, ADJUSTMENT)
     _check_unchanged(adjustment, locked)
     return _stamp_approval(locked, approved_by, as_of)
 
@@ -160,6 +148,26 @@ def _reason(reason, doing: str) -> str:
     if not text:
         raise ValidationError({"reason": f"Give the reason for {doing}."})
     return text
+
+
+class RequestKind(NamedTuple):
+    """A change to an approved settlement that needs its own approval, and who may give it."""
+
+    noun: str
+    what: str
+    may_approve: Callable[[object], bool]
+
+
+REVISION = RequestKind("schedule revision", "a revision of its schedule", roles.can_approve_schedule_revision)
+ADJUSTMENT = RequestKind("adjustment", "an adjustment", roles.can_approve_settlement)
+
+
+def _decide_request(request, settlement: Settlement, approved_by, kind: RequestKind) -> None:
+    """A request is approved only on an approved settlement, by a finance approver who is none of its makers."""
+    transitions.set_status(request, RequestStatus.APPROVED)
+    _refuse_unless_settlement_approved(settlement, kind.what)
+    allowed = kind.may_approve(approved_by)
+    _check_checker(settlement=settlement, approved_by=approved_by, allowed=allowed, noun=kind.noun)
 
 
 def _refuse_unless_settlement_approved(settlement: Settlement, what: str) -> None:
