@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from settlements.fiscal import FinancialYear
 from settlements.money import format_gbp
 from tests import factories
-from tests.scenarios import AS_OF, World, build_world
+from tests.scenarios import AS_OF, World
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,8 +32,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def world(django_user_model) -> World:
-    world = build_world()
+def world(world_of_its_own, django_user_model) -> World:
+    """The world committed for the live server, with four hosted services and the finance officer who signs in."""
+    world = world_of_its_own
     alliance = world.alliances["wmwa"]
     for service in ["Transactional services", "Forensic services", "File storage"]:
         factories.HostedServiceFactory(alliance=alliance, service=service, starts_on=date(2020, 4, 1), months=18)

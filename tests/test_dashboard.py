@@ -12,14 +12,9 @@ from settlements.money import format_gbp, to_pence
 from settlements.reports.dashboard import LIST_LIMIT, NEXT_DUE_LIMIT, instalments_in_scope, stage_of, staged_alliances
 from tests import factories
 from tests.balances import balances_by
-from tests.scenarios import AS_OF, World, build_world, gbp
+from tests.scenarios import AS_OF, World, gbp
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 def dashboard(client, **params):

@@ -15,7 +15,7 @@ from settlements import csv_copy, exports
 from settlements.fiscal import FinancialYear
 from settlements.reports.instalments_due import DueFilters, instalments_due
 from tests import factories
-from tests.scenarios import AS_OF, World, build_world, gbp
+from tests.scenarios import AS_OF, World, gbp
 
 pytestmark = pytest.mark.django_db
 
@@ -24,11 +24,6 @@ XLSX_HEADER = [
     "Alliance", "Payer", "Payee", "Instalment", "Due on", "Financial year",
     "Amount", "Currency", "Paid", "Outstanding", "Status", "Funding source",
 ]  # fmt: skip
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 def csv_text(response) -> str:

@@ -11,14 +11,9 @@ from settlements.money import format_gbp
 from settlements.reports.hosted import hosted_terms
 from settlements.reports.year_end import year_end_position
 from tests import factories
-from tests.scenarios import AS_OF, World, build_world, gbp
+from tests.scenarios import AS_OF, World, gbp
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world() -> World:
-    return build_world()
 
 
 def due(client, **params):

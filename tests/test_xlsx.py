@@ -18,7 +18,7 @@ from settlements.fiscal import FinancialYear
 from settlements.models import Instalment
 from settlements.reports.years import year_status
 from tests import factories
-from tests.scenarios import AS_OF, build_world, gbp
+from tests.scenarios import AS_OF, gbp
 
 TEXTS = [
     "West Mercia and Warwickshire",
@@ -144,8 +144,7 @@ def test_machine_names_become_headers_a_person_reads(name, label):
 
 
 @pytest.mark.django_db
-def test_the_due_export_holds_the_same_cells_as_openpyxl_would_write(admin_client):
-    world = build_world()
+def test_the_due_export_holds_the_same_cells_as_openpyxl_would_write(admin_client, world):
     factories.AllianceFactory(name="=cmd|' /C calc'!A0")
     params = {"format": "xlsx", "as_of": AS_OF.isoformat(), "include_paid": "on"}
     response = admin_client.get(reverse("instalments_due"), params)
@@ -185,8 +184,7 @@ def test_a_large_amount_gets_a_column_wide_enough_to_show_it(admin_client):
 
 
 @pytest.mark.django_db
-def test_the_year_end_export_has_headers_a_person_reads_and_columns_that_fit(admin_client):
-    build_world()
+def test_the_year_end_export_has_headers_a_person_reads_and_columns_that_fit(admin_client, world):
     response = admin_client.get(reverse("year_end"), {"fy": "2020/21", "format": "xlsx"})
     workbook = load_workbook(io.BytesIO(response.content))
     settlements, forces = workbook["By settlement"], workbook["By force"]
