@@ -152,7 +152,15 @@ def matrix(records):
     return rows
 
 
-@pytest.mark.parametrize("role", EVERYONE)
+# The walk takes seconds per role: the fast loop keeps the two refused most; tests/test_roles.py checks every
+# role's permissions against the checks the pages use.
+WALKED_IN_THE_FAST_LOOP = {roles.VIEWER, NO_ROLE}
+
+
+@pytest.mark.parametrize(
+    "role",
+    [role if role in WALKED_IN_THE_FAST_LOOP else pytest.param(role, marks=pytest.mark.slow) for role in EVERYONE],
+)
 def test_each_role_gets_its_pages_and_403_for_the_rest(client, records, role):
     client.force_login(make_user(role))
     wrong = []

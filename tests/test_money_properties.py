@@ -1,5 +1,6 @@
 """Properties of split_evenly over totals from £0.01 to £100bn and 1 to 120 parts."""
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,7 @@ MAX_PENCE = 100_000_000_000_00
 EXAMPLES = 1000
 
 
+@pytest.mark.slow  # a Hypothesis search; tests/test_schedules.py checks the same rule on chosen totals
 def test_split_evenly_sums_exactly_differs_by_at_most_a_penny_and_never_changes():
     examples = []
 

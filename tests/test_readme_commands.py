@@ -68,6 +68,7 @@ def test_the_section_names_the_commands_this_test_checks():
     ]
 
 
+@pytest.mark.slow  # shells; set_role, load_demo and the key check run in process in test_roles, test_demo, test_deploy
 def test_every_command_of_the_roles_section_works_as_written(newcomer_env):
     for command in readme_commands():
         stdin = f"{PASSWORD}\n{PASSWORD}\n" if "changepassword" in command else ""
@@ -79,6 +80,7 @@ def test_every_command_of_the_roles_section_works_as_written(newcomer_env):
     assert state(newcomer_env, "demo-approver") == "['finance_approver'] True False True"
 
 
+@pytest.mark.slow
 def test_serving_still_refuses_to_start_without_a_secret_key(newcomer_env):
     result = run(".venv/bin/python manage.py check", newcomer_env)
     assert result.returncode != 0
