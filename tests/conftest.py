@@ -1,38 +1,36 @@
-"""The report tests' world (tests/scenarios.py), built once per module where the tests run in a transaction."""
+"""Data built once per module where the tests run in a transaction, such as the report tests' world (scenarios.py).
+
+A `*_built_once` fixture writes its rows in a transaction that stays open for the module's tests and is rolled back
+after the last. Each test then runs in a savepoint inside it (pytest-django's `db`), so what a test writes is undone
+before the next, as under Django's `setUpTestData`. A module that uses one must not also hold transactional tests.
+"""
 
 import copy
 
 import pytest
-from django.test import TestCase
 
+from tests.built_once import built_once
 from tests.scenarios import World, build_world
+
+BUILT_ONCE = "_built_once"  # the suffix of the module-scoped fixtures whose tests run last
 
 
 def pytest_collection_modifyitems(items):
-    """In each module the tests of the shared world run last, so that the module's other tests never see it."""
+    """In each module the tests of data built once run last, so that the module's other tests never see it."""
     modules = {}
     for item in items:
         modules.setdefault(getattr(item, "module", None), len(modules))
-    items.sort(key=lambda item: (modules[getattr(item, "module", None)], "world_built_once" in item.fixturenames))
+
+    def order(item):
+        shared = any(name.endswith(BUILT_ONCE) for name in item.fixturenames)
+        return modules[getattr(item, "module", None)], shared
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="module")
 def world_built_once(django_db_setup, django_db_blocker) -> World:
-    """Written in a transaction that stays open for the module's tests and is rolled back after the last.
-
-    Each test then runs in a savepoint inside it (pytest-django's `db`), so what a test writes is undone before
-    the next, as under Django's `setUpTestData`. A module that uses it must not also hold transactional tests.
-    """
-    with django_db_blocker.unblock():
-        atomics = TestCase._enter_atomics()
-        try:
-            world = build_world()
-        except BaseException:
-            TestCase._rollback_atomics(atomics)
-            raise
-    yield world
-    with django_db_blocker.unblock():
-        TestCase._rollback_atomics(atomics)
+    yield from built_once(django_db_blocker, build_world)
 
 
 @pytest.fixture

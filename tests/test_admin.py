@@ -1,5 +1,6 @@
 """The admin: every page loads for a superuser, and bad input gets a message on the form."""
 
+import copy
 from datetime import date
 
 import pytest
@@ -10,15 +11,21 @@ from django.urls import reverse
 from settlements import models
 from settlements.demo import load_demo
 from tests import factories
+from tests.built_once import built_once
 
 pytestmark = pytest.mark.django_db
 
 DOMAIN_MODELS = [m for m in apps.get_app_config("settlements").get_models() if not m.__name__.startswith("Historical")]
 
 
+@pytest.fixture(scope="module")
+def demo_built_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, lambda: load_demo(date(2026, 11, 25)))
+
+
 @pytest.fixture
-def demo():
-    return load_demo(date(2026, 11, 25))
+def demo(demo_built_once, db):
+    return copy.deepcopy(demo_built_once)
 
 
 def admin_url(model, view, *args):

@@ -1,5 +1,6 @@
 """The dashboard and exports on the demo data, checked against sums made here from the rows themselves."""
 
+import copy
 import csv
 import io
 from datetime import date
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 
 from settlements.fiscal import FinancialYear
 from settlements.models import Instalment, Payment
+from tests.built_once import built_once
 
 demo = pytest.importorskip("settlements.demo", reason="the demo data is loaded by settlements.demo")
 
@@ -19,13 +21,22 @@ pytestmark = pytest.mark.django_db
 TODAY = date.today()
 
 
-@pytest.fixture
-def demo_rows():
+def load_demo_rows():
     demo.load_demo(TODAY)
     instalments = list(Instalment.objects.filter(superseded_by__isnull=True).select_related("settlement"))
     payments = list(Payment.objects.all())
     assert instalments and payments
     return instalments, payments
+
+
+@pytest.fixture(scope="module")
+def demo_rows_built_once(django_db_setup, django_db_blocker):
+    yield from built_once(django_db_blocker, load_demo_rows)
+
+
+@pytest.fixture
+def demo_rows(demo_rows_built_once, db):
+    return copy.deepcopy(demo_rows_built_once)
 
 
 def paid(instalment, payments, as_of: date) -> Decimal:
