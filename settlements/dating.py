@@ -83,20 +83,23 @@ def refuse_closed(day: date, *, what: str, field: str | None = None) -> None:
         )
 
 
-def record_dates(record) -> list[date]:
-    """The dates that place a record in a financial year, as entered and as stored."""
+def record_dates(record, *, stored: bool = True) -> list[date]:
+    """The dates that place a record in a financial year, as entered and (unless `stored` is False) as stored."""
     name, _ = PLACED_BY[record._meta.model_name]
     if name is None:
         settlement = record.settlement if record.settlement_id else None
-        return record_dates(settlement) if settlement else []
+        return record_dates(settlement, stored=stored) if settlement else []
     entered = [getattr(record, name)] if isinstance(getattr(record, name), date) else []
-    stored = list(type(record)._base_manager.filter(pk=record.pk).values_list(name, flat=True)) if record.pk else []
-    return entered + [day for day in stored if day not in entered]
+    if not stored or not record.pk:
+        return entered
+    kept = type(record)._base_manager.filter(pk=record.pk).values_list(name, flat=True)
+    return entered + [day for day in kept if day not in entered]
 
 
-def lock_of(record):
-    """The closing that holds this record (its year is closed), if any."""
-    for day in record_dates(record):
+def lock_of(record, *, as_read: bool = False):
+    """The closing that holds this record (its year is closed), if any. `as_read`: the record is as just read from
+    the database (an admin page's GET), so its dates are the stored ones and are not read again."""
+    for day in record_dates(record, stored=not as_read):
         if closing := closing_holding(day):
             return closing
     return None

@@ -1,7 +1,6 @@
 """The schedule's pages: instalments, the payments against them, and the revisions that change a schedule."""
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 
 from .. import forms, models
 from ..money import format_gbp
@@ -91,12 +90,6 @@ class InstalmentAdmin(
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        key = unquote(object_id)
-        payable = key.isdigit() and models.Instalment.objects.payable().filter(pk=key).exists()
-        context = {**(extra_context or {}), "can_record_payment": payable}
-        return super().change_view(request, object_id, form_url, context)
-
 
 @admin.register(models.Payment)
 class PaymentAdmin(PaymentPagesMixin, YearLockMixin, PaymentLocksMixin, AuditedAdmin):
@@ -126,11 +119,6 @@ class PaymentAdmin(PaymentPagesMixin, YearLockMixin, PaymentLocksMixin, AuditedA
     def signed_amount(self, obj):
         """A reversal takes its amount back, so it shows negative: -£5.00."""
         return format_gbp(-obj.amount if obj.is_reversal() else obj.amount)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        payment = self.get_object(request, unquote(object_id))
-        can_reverse = payment is not None and payment.can_be_reversed()
-        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "can_reverse": can_reverse})
 
 
 @admin.register(models.ScheduleRevision)

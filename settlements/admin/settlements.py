@@ -32,6 +32,13 @@ class SettlementAdjustmentInline(ParentYearLockInlineMixin, NamedTabularInline):
 class InstalmentInlineFormSet(NamedInlineFormSet):
     """The schedule on the settlement's page: saved only if it adds up exactly to the cash amount."""
 
+    def get_queryset(self):
+        # Each row's name shows its settlement, the page's own record: given to the rows, not read once a row.
+        rows = super().get_queryset()
+        for row in rows:
+            row.settlement = self.instance
+        return rows
+
     def clean(self):
         super().clean()
         cash_amount = getattr(self.instance, "cash_amount", None)
@@ -157,7 +164,8 @@ class SettlementAdmin(
 
     @admin.display(description="headline total (cash plus adjustments)")
     def headline_total(self, obj):
-        return format_gbp(obj.headline_amount()) if obj.pk else "-"
+        # The page's record comes from get_queryset, which has summed it already.
+        return format_gbp(from_pence(obj.headline_pence)) if obj.pk else "-"
 
 
 @admin.register(models.SettlementAdjustment)

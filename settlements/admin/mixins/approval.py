@@ -126,14 +126,13 @@ class DecisionsAdminMixin:
         acts = self.maker_acts(user, obj)
         return f"You {acts[0]}, so someone else must approve it (maker-checker: four eyes)." if acts else ""
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
+    def change_page_context(self, request, obj):
         links = self.decision_links(request, obj) if obj is not None else []
         shown = obj is not None and request.method == "GET" and self._may_approve_now(request.user, obj)
         if shown and (reason := self.maker_reason(request.user, obj)):
             messages.info(request, reason)
-        context = {**(extra_context or {}), "decision_links": links, "show_approve": bool(links)}
-        return super().change_view(request, object_id, form_url, context)
+        context = {"decision_links": links, "show_approve": bool(links)}
+        return {**context, **super().change_page_context(request, obj)}
 
     # The decision pages
 

@@ -5,12 +5,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ...forms import ChangeReasonForm
 from .access import NamedFieldsMixin
+from .change_page import ChangePageMixin
 from .refusals import RefusalsAsMessagesMixin
 
 REASON = "change_reason"
 
 
-class AuditedAdmin(RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmin):
+class AuditedAdmin(ChangePageMixin, RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmin):
     """A ModelAdmin with a history page per record and a reason field on every form."""
 
     form = ChangeReasonForm

@@ -44,7 +44,12 @@ class SettlementPageLinkMixin:
 
 
 class RecordPaymentColumnMixin:
-    """The instalment list gains a column with Record payment on each row that can still be paid."""
+    """The instalment list gains a column with Record payment on each row that can still be paid, and the page of an
+    instalment that can be paid a Record a payment button."""
+
+    def change_page_context(self, request, obj):
+        payable = obj is not None and models.Instalment.objects.payable().filter(pk=obj.pk).exists()
+        return {"can_record_payment": payable, **super().change_page_context(request, obj)}
 
     def get_queryset(self, request):
         return with_payable(super().get_queryset(request))

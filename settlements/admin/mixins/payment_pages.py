@@ -42,6 +42,10 @@ class PaymentPagesMixin:
             return None
         return redirect("admin:settlements_payment_reverse", queryset.get().pk)
 
+    def change_page_context(self, request, obj):
+        context = {"can_reverse": obj is not None and obj.can_be_reversed()}
+        return {**context, **super().change_page_context(request, obj)}
+
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
