@@ -203,6 +203,16 @@ def _withdrawer(user) -> bool:
     return roles.can_approve_settlement(user) or user.has_perm(roles.perm("change_settlement"))
 
 
+def approving(allowed: Callable, applies: Callable, act: Callable) -> Decision:
+    """Approve: never by one of the settlement's makers (four eyes)."""
+    return Decision("approve", "Approve", "approved", allowed, applies, act, checks_makers=True)
+
+
+def rejecting(allowed: Callable, applies: Callable, act: Callable) -> Decision:
+    """Reject a request, with the reason kept on it."""
+    return Decision("reject", "Reject", "rejected", allowed, applies, act, needs_reason=True)
+
+
 class SettlementApprovalMixin(DecisionsAdminMixin):
     maker_field = "entered_by"
     review_template = "admin/settlements/review/settlement.html"
@@ -212,14 +222,10 @@ class SettlementApprovalMixin(DecisionsAdminMixin):
 
     def decisions(self):
         return [
-            Decision(
-                "approve",
-                "Approve",
-                "approved",
+            approving(
                 _approver,
                 lambda s: s.is_draft(),
                 lambda s, user, reason: approvals.approve_settlement(settlement=s, approved_by=user),
-                checks_makers=True,
             ),
             Decision(
                 "withdraw",
@@ -241,24 +247,19 @@ class ScheduleRevisionApprovalMixin(DecisionsAdminMixin):
     review_template = "admin/settlements/review/revision.html"
 
     def decisions(self):
+        def pending(revision):
+            return revision.is_pending()
+
         return [
-            Decision(
-                "approve",
-                "Approve",
-                "approved",
+            approving(
                 _revision_approver,
-                lambda r: r.is_pending(),
+                pending,
                 lambda r, user, reason: approvals.approve_schedule_revision(revision=r, approved_by=user),
-                checks_makers=True,
             ),
-            Decision(
-                "reject",
-                "Reject",
-                "rejected",
+            rejecting(
                 _revision_approver,
-                lambda r: r.is_pending(),
+                pending,
                 lambda r, user, reason: approvals.reject_schedule_revision(revision=r, rejected_by=user, reason=reason),
-                needs_reason=True,
             ),
         ]
 
@@ -282,23 +283,15 @@ class AdjustmentApprovalMixin(DecisionsAdminMixin):
             return adjustment.is_pending() and adjustment.settlement.is_approved()
 
         return [
-            Decision(
-                "approve",
-                "Approve",
-                "approved",
+            approving(
                 _approver,
                 requested,
                 lambda a, user, reason: approvals.approve_adjustment(adjustment=a, approved_by=user),
-                checks_makers=True,
             ),
-            Decision(
-                "reject",
-                "Reject",
-                "rejected",
+            rejecting(
                 _approver,
                 requested,
                 lambda a, user, reason: approvals.reject_adjustment(adjustment=a, rejected_by=user, reason=reason),
-                needs_reason=True,
             ),
         ]
 
