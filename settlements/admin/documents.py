@@ -53,7 +53,19 @@ def human_size(size: int) -> str:
     return f"{size / 1048576:,.1f} MB" if size >= 1048576 else f"{size / 1024:,.1f} KB"
 
 
-class DocumentListInline(NamedTabularInline):
+class DocumentColumnsMixin:
+    """A document's file, as a download link, and its size, as the list and the record pages show them."""
+
+    @admin.display(description="file")
+    def file_link(self, document):
+        return download_link(document)
+
+    @admin.display(description="size")
+    def size_shown(self, document):
+        return human_size(document.size)
+
+
+class DocumentListInline(DocumentColumnsMixin, NamedTabularInline):
     """The record's documents, read-only: removable only while the record is not approved."""
 
     model = Document
@@ -78,14 +90,6 @@ class DocumentListInline(NamedTabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return obj is not None and super().has_delete_permission(request, obj) and not keeps_documents(obj)
-
-    @admin.display(description="file")
-    def file_link(self, document):
-        return download_link(document)
-
-    @admin.display(description="size")
-    def size_shown(self, document):
-        return human_size(document.size)
 
     @admin.display(description="version")
     def version(self, document):
@@ -139,7 +143,7 @@ def document_inlines(fk_name: str) -> list:
 
 
 @admin.register(Document)
-class DocumentAdmin(RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmin):
+class DocumentAdmin(DocumentColumnsMixin, RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmin):
     """Every document; uploads here name their record (a payment's papers are uploaded here: a payment is kept as
     recorded, so its own page takes no upload)."""
 
@@ -187,17 +191,9 @@ class DocumentAdmin(RefusalsAsMessagesMixin, NamedFieldsMixin, SimpleHistoryAdmi
     def delete_model(self, request, obj):
         documents.remove_document(document=obj, removed_by=request.user)
 
-    @admin.display(description="file")
-    def file_link(self, document):
-        return download_link(document)
-
     @admin.display(description="record")
     def record_shown(self, document):
         return str(document.record)
-
-    @admin.display(description="size")
-    def size_shown(self, document):
-        return human_size(document.size)
 
 
 @admin.register(DocumentDownload)
