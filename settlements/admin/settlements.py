@@ -1,6 +1,7 @@
 """The settlements' pages: a settlement with its adjustments, schedule, held payments and documents."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -15,6 +16,13 @@ from .mixins.history import AuditedAdmin
 from .mixins.links import RecordPaymentInlineMixin, SettlementPageLinkMixin
 from .mixins.locks import ParentYearLockInlineMixin, SettlementLocksMixin, YearLockMixin
 from .mixins.schedule_pages import SchedulePagesMixin
+
+
+def services_written(model, fieldsets) -> list[str]:
+    """The fields `fieldsets` shows that the model keeps out of forms (editable=False): who entered, approved or
+    withdrew it and when, which the services write."""
+    uneditable = {f.name for f in model._meta.concrete_fields if not f.editable}
+    return [name for name in flatten_fieldsets(fieldsets) if name in uneditable]
 
 
 class SettlementAdjustmentInline(ParentYearLockInlineMixin, NamedTabularInline):
@@ -123,15 +131,6 @@ class SettlementAdmin(
     ]
     date_hierarchy = "agreed_on"
     list_select_related = ["alliance", "payer", "payee"]
-    readonly_fields = [
-        "headline_total",
-        "entered_by",
-        "approved_by",
-        "approved_at",
-        "withdrawn_by",
-        "withdrawn_at",
-        "withdrawal_reason",
-    ]
     inlines = [
         SettlementAdjustmentInline,
         InstalmentInline,
@@ -145,6 +144,7 @@ class SettlementAdmin(
         ("Approval", {"fields": ["entered_by", "approved_by", "approved_at"]}),
         ("Withdrawal", {"fields": ["withdrawn_by", "withdrawn_at", "withdrawal_reason"], "classes": ["collapse"]}),
     ]
+    readonly_fields = ["headline_total", *services_written(models.Settlement, fieldsets)]
     cash_column = money_column("cash_amount", "cash")
 
     def get_queryset(self, request):
