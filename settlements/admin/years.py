@@ -1,45 +1,21 @@
-"""Closed financial years in the admin: the page that closes and reopens them (finance approvers only).
-The rules live in settlements.dating and the services; the lock on the records a closed year holds is in
-mixins.locks."""
+"""Closed financial years in the admin: the list of closings, read-only; a year is closed and reopened on the
+pages of mixins.year_pages. The rules live in settlements.dating and the services; the lock on the records a
+closed year holds is in mixins.locks."""
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.admin import SimpleHistoryAdmin
 
-from .. import roles, services
-from ..fiscal import FinancialYear
-from ..forms import add_service_error
 from ..models import YearClosing
-
-
-class CloseYearForm(forms.Form):
-    financial_year = forms.CharField(label="Financial year", max_length=7, help_text="e.g. 2020/21")
-    note = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional, e.g. accounts signed by the auditors on 30/09/2021.",
-    )
-
-    def clean_financial_year(self):
-        try:
-            return FinancialYear.parse(self.cleaned_data["financial_year"])
-        except ValueError as error:
-            raise ValidationError(str(error)) from error
-
-
-class ReopenYearForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the year is reopened.")
+from .mixins.locks import ReadOnlyMixin
+from .mixins.year_pages import YearPagesMixin
 
 
 @admin.register(YearClosing)
-class YearClosingAdmin(SimpleHistoryAdmin):
+class YearClosingAdmin(YearPagesMixin, ReadOnlyMixin, SimpleHistoryAdmin):
+    """Read-only: a year is closed with "Close a financial year", which checks the order of years."""
+
     change_list_template = "admin/settlements/yearclosing/change_list.html"
     change_form_template = "admin/settlements/yearclosing/change_form.html"
     list_display = ["__str__", "state", "closed_on", "closed_by", "note", "reopened_on", "reopened_by", "reopen_reason"]
@@ -58,82 +34,3 @@ class YearClosingAdmin(SimpleHistoryAdmin):
     @admin.display(description="reopened on", ordering="reopened_at")
     def reopened_on(self, obj):
         return date_format(timezone.localtime(obj.reopened_at), "j F Y, H:i") if obj.reopened_at else "-"
-
-    def has_add_permission(self, request):
-        return False  # a year is closed with "Close a financial year", which checks the order of years
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def may_close(self, request) -> bool:
-        return roles.can_close_financial_year(request.user)
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("close/", view(self.close_view), name="settlements_yearclosing_close"),
-            path("<path:object_id>/reopen/", view(self.reopen_view), name="settlements_yearclosing_reopen"),
-            *super().get_urls(),
-        ]
-
-    def changelist_view(self, request, extra_context=None):
-        return super().changelist_view(request, {**(extra_context or {}), "may_close": self.may_close(request)})
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "may_close": self.may_close(request)}
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def close_view(self, request):
-        if not self.may_close(request):
-            raise PermissionDenied("Closing a financial year needs the finance approver role.")
-        form = CloseYearForm(request.POST or None)
-        if form.is_bound and form.is_valid():
-            try:
-                closing = services.close_financial_year(
-                    financial_year=form.cleaned_data["financial_year"],
-                    closed_by=request.user,
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                add_service_error(form, error)
-            except PermissionDenied as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                self.message_user(request, closing.describe(), messages.SUCCESS)
-                return redirect("admin:settlements_yearclosing_changelist")
-        return self._form_page(request, form, "Close a financial year")
-
-    def reopen_view(self, request, object_id):
-        if not self.may_close(request):
-            raise PermissionDenied("Reopening a financial year needs the finance approver role.")
-        closing = self.get_object(request, unquote(object_id))
-        if closing is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        form = ReopenYearForm(request.POST or None)
-        if form.is_bound and form.is_valid():
-            try:
-                services.reopen_financial_year(
-                    financial_year=closing.financial_year, reopened_by=request.user, reason=form.cleaned_data["reason"]
-                )
-            except ValidationError as error:
-                add_service_error(form, error)
-            except PermissionDenied as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                self.message_user(request, f"Financial year {closing.financial_year} is open again.", messages.SUCCESS)
-                return redirect("admin:settlements_yearclosing_changelist")
-        return self._form_page(request, form, f"Reopen financial year {closing.financial_year}", closing)
-
-    def _form_page(self, request, form, title, closing=None):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "form": form,
-            "closing": closing,
-            "original": closing,
-        }
-        return TemplateResponse(request, "admin/settlements/yearclosing/year_form.html", context)
