@@ -302,7 +302,7 @@ def test_a_trigger_refusal_in_the_admin_reaches_the_person_as_a_message(client, 
     draft = factories.DraftSettlementFactory(cash_amount=gbp("10.00"), agreed_on=date(2020, 6, 1))
     adjustment = factories.SettlementAdjustmentFactory(settlement=draft, status="pending")
     close_2020(alice)
-    monkeypatch.setattr(dating, "lock_of", lambda obj: None)  # as the page saw it, before the close
+    monkeypatch.setattr(dating, "lock_of", lambda obj, **kwargs: None)  # as the page saw it, before the close
     url = reverse("admin:settlements_settlementadjustment_changelist")
     data = {"action": "delete_selected", "_selected_action": [adjustment.pk], "post": "yes"}
     response = page(client, make_user(SUPERUSER, "root"), url, data)
