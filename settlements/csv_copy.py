@@ -1,6 +1,6 @@
 """The due report's CSV lines formatted by PostgreSQL and streamed by `COPY ... TO STDOUT`.
 
-The same bytes as `exports.due_csv_lines` writes with Python's csv module, at several times its speed: each
+The same bytes as `exports.due_csv_lines` writes with Python's csv module, faster (docs/benchmarks/README.md): each
 field is made text in the query the way the Python path makes it, and COPY's CSV quoting is csv.QUOTE_MINIMAL's
 (a field is quoted when it holds a comma, a double quote or a line break). Two things differ and are put right
 here: COPY ends a row with LF where the csv module writes CRLF, and it quotes a text equal to its NULL marker,
@@ -15,7 +15,6 @@ from django.db.models.functions import Cast, Concat, LPad, Mod
 from settlements.models import Instalment
 from settlements.money import GBP
 
-LINES_PER_CHUNK = 1000
 TEXT = CharField()
 
 
@@ -24,7 +23,7 @@ def _text(expression, template: str) -> Func:
 
 
 def plain_pounds(pence: str) -> Func:
-    """Whole pence as a plain decimal with two places, as `exports.plain_pence` writes it."""
+    """Whole pence as a plain decimal with two places, as `money.pounds` gives it."""
     return _text(F(pence), "((%(expressions)s)::numeric / 100)::numeric(20, 2)::text")
 
 
@@ -71,8 +70,8 @@ def fields() -> dict:
     }
 
 
-def due_csv_rows(rows):
-    """The CSV lines of the rows (annotated with status and balances, in order), about LINES_PER_CHUNK a piece."""
+def due_csv_rows(rows, *, lines_per_chunk: int):
+    """The CSV lines of the rows (annotated with status and balances, in order), `lines_per_chunk` a piece."""
     columns = fields()
     sql, params = rows.annotate(**columns).values_list(*columns).query.get_compiler(rows.db).as_sql()
     # NULL is never output (no column can be NULL); naming another marker stops COPY quoting empty texts.
@@ -81,7 +80,7 @@ def due_csv_rows(rows):
         chunk = []
         for row in copy:  # libpq hands over one row at a time, ending with LF
             chunk.append(row[:-1])
-            if len(chunk) == LINES_PER_CHUNK:
+            if len(chunk) == lines_per_chunk:
                 yield (b"\r\n".join(chunk) + b"\r\n").decode()
                 chunk.clear()
         if chunk:

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from settlements import xlsx
 from settlements.dates import uk, uk_time
-from settlements.exports import XLSX_TYPE, funding_label
+from settlements.exports import STATUS_LABELS, funding_label
 from settlements.models import Instalment
+from settlements.money import pounds
 from settlements.reports.settlement import SettlementPicture
 
 SCHEDULE_HEADER = ["Instalment", "Due on", "Financial year", "Amount", "Paid", "Outstanding", "Status", "Funding"]
@@ -24,10 +25,9 @@ REVISION_HEADER = [
     "Revision", "Revised on", "Status", "Reason", "Decision", "Schedule", "Instalment", "Due on", "Amount",
 ]  # fmt: skip
 TRAIL_HEADER = ["When", "What", "Who"]
-STATUS_LABELS = dict(Instalment.Status.choices)
 
 
-def pounds(money) -> Decimal | None:
+def amount(money) -> Decimal | None:
     """An amount as a Decimal of pounds for a £ cell; None stays an empty cell."""
     return None if money is None else money.amount
 
@@ -53,19 +53,19 @@ def _terms(picture: SettlementPicture, scope: list[tuple[str, str]]) -> list[lis
         ["Notice", f"Served by {notice.served_by.name} on {uk(notice.served_on)}" if notice else "None recorded"],
         ["Requested by the payee", published(s.requested_amount)],
         ["Recommended by review", published(s.recommended_amount)],
-        ["Cash amount agreed", pounds(s.cash_amount)],
+        ["Cash amount agreed", amount(s.cash_amount)],
         *[
-            [f"{a.get_kind_display()}: {a.description} ({a.get_status_display().lower()})", pounds(a.amount)]
+            [f"{a.get_kind_display()}: {a.description} ({a.get_status_display().lower()})", amount(a.amount)]
             for a in picture.adjustments
         ],
-        ["Headline total (cash plus approved adjustments)", pounds(picture.headline)],
+        ["Headline total (cash plus approved adjustments)", amount(picture.headline)],
         ["Full and final", "Yes" if s.full_and_final else "No"],
         ["Funding", s.funding_note],
         [],
         *[[name, value] for name, value in scope],
-        ["Scheduled", pounds(picture.totals.amount)],
-        ["Paid by the date", pounds(picture.totals.paid)],
-        ["Outstanding at the date", pounds(picture.totals.outstanding)],
+        ["Scheduled", amount(picture.totals.amount)],
+        ["Paid by the date", amount(picture.totals.paid)],
+        ["Outstanding at the date", amount(picture.totals.outstanding)],
     ]
     return rows
 
@@ -75,24 +75,17 @@ def _instalment_row(i: Instalment) -> list:
         i.number,
         i.due_on,
         str(i.financial_year),
-        xlsx_pence(i.amount_pence),
-        xlsx_pence(i.paid_pence),
-        xlsx_pence(i.outstanding_pence),
+        pounds(i.amount_pence),
+        pounds(i.paid_pence),
+        pounds(i.outstanding_pence),
         STATUS_LABELS.get(i.status, i.status),
         funding_label(i.funding_source, i.reserve_name),
     ]
 
 
-def xlsx_pence(pence: int) -> Decimal:
-    return Decimal(pence).scaleb(-2)
-
-
 def _sheet(workbook: xlsx.Workbook, title: str, heading: str, header: list[str], rows, total=None) -> None:
     sheet = workbook.add_sheet(title, len(header))
-    sheet.append([heading], bold=True, fit=False)
-    sheet.append([])
-    sheet.append(header, bold=True)
-    sheet.freeze()
+    xlsx.heading(sheet, heading, [], header)
     for row in rows:
         sheet.append(row)
     if total:
@@ -119,7 +112,7 @@ def settlement_xlsx(picture: SettlementPicture, year_row: tuple[str, str], filen
         f"Schedule in force at {uk(as_of)}",
         SCHEDULE_HEADER,
         schedule,
-        ["Total", None, None, pounds(totals.amount), pounds(totals.paid), pounds(totals.outstanding)],
+        ["Total", None, None, amount(totals.amount), amount(totals.paid), amount(totals.outstanding)],
     )
     payments = [
         [
@@ -127,21 +120,19 @@ def settlement_xlsx(picture: SettlementPicture, year_row: tuple[str, str], filen
             line.payment.get_kind_display(),
             line.payment.paid_on,
             line.payment.instalment.number,
-            pounds(line.signed),
+            amount(line.signed),
             "Yes" if line.counted else "No, made after the date",
             line.payment.reason,
             name_or_blank(line.payment.recorded_by),
         ]
         for line in picture.payments
     ]
-    paid_total = ["Paid by the date", None, None, None, pounds(picture.paid_by_date)]
+    paid_total = ["Paid by the date", None, None, None, amount(picture.paid_by_date)]
     _sheet(workbook, "Payments", "Payments and reversals", PAYMENT_HEADER, payments, paid_total)
     _sheet(workbook, "Revisions", "Schedule revisions", REVISION_HEADER, _revision_rows(picture))
     trail = [[when(entry.at), entry.what, entry.who] for entry in picture.trail]
     _sheet(workbook, "Approval trail", "Approval trail", TRAIL_HEADER, trail)
-    response = HttpResponse(workbook.content(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+    return xlsx.response(workbook, filename)
 
 
 def name_or_blank(user) -> str:
@@ -155,5 +146,5 @@ def _revision_rows(picture: SettlementPicture) -> list[list]:
         head = [r.sequence, r.revised_on, r.get_status_display(), r.reason, r.decision_reference]
         for label, instalments in (("Before", change.before), ("After", change.after)):
             for i in instalments:
-                rows.append([*head, label, i.number, i.due_on, pounds(i.amount)])
+                rows.append([*head, label, i.number, i.due_on, amount(i.amount)])
     return rows

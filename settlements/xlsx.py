@@ -1,9 +1,9 @@
-"""Excel workbooks written as XML straight into the zip, for exports of every row.
+"""Excel workbooks written as XML straight into the zip: the one cell factory of every export.
 
-openpyxl builds a cell object for each value and costs about ten times the query at 100,000 rows; here a row
-is one string. A cell's type follows its Python value: `str` is text (an inline string, never a formula),
-`int` a number, `Decimal` an amount in pounds (£#,##0.00), `date` a date (dd/mm/yyyy), `None` an empty cell.
-Headings and totals can be bold. Each column is as wide as its widest value.
+A row is one string, not a cell object per value (see docs/benchmarks/README.md). A cell's type follows its
+Python value: `str` is text (an inline string, never a formula), `int` a number, `Decimal` an amount in pounds
+(£#,##0.00), `date` a date (dd/mm/yyyy), `None` an empty cell. Headings and totals can be bold. Each column is
+as wide as its widest value.
 """
 
 import re
@@ -13,6 +13,10 @@ import zipfile
 from datetime import date
 from decimal import Decimal
 from io import BytesIO
+
+from django.http import HttpResponse
+
+from settlements.filetypes import XLSX
 
 MONEY_FORMAT = "£#,##0.00"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -95,12 +99,20 @@ class Sheet:
         """Keep the rows written so far in view when scrolling."""
         self.frozen = self.count
 
-    def append(self, values, bold: bool = False, fit: bool = True) -> None:
-        """Add a row; `fit=False` leaves the column widths to the other rows (a heading may spill across)."""
+    def append(self, values, bold: bool | set[int] = False, fit: bool = True) -> None:
+        """Add a row, bold or with the columns in `bold` bold; `fit=False` leaves the column widths to the other
+        rows (a heading may spill across)."""
         self.count += 1
-        cells = [f'<row r="{self.count}">']
+        if isinstance(bold, bool):
+            cells = self._cells(enumerate(values), bold, fit)
+        else:
+            cells = [cell for pair in enumerate(values) for cell in self._cells([pair], pair[0] in bold, fit)]
+        self.rows.write(f'<row r="{self.count}">{"".join(cells)}</row>'.encode())
+
+    def _cells(self, columns_and_values, bold: bool, fit: bool) -> list[str]:
+        cells = []
         made, longest, offset = (self.made_bold if bold else self.made), self.longest, BOLD if bold else PLAIN
-        for column, value in enumerate(values):
+        for column, value in columns_and_values:
             kind = type(value)
             if kind is Decimal or kind is int:
                 text = str(value)
@@ -116,8 +128,7 @@ class Sheet:
                     if fit:
                         made[column][value] = cell
                 cells.append(cell)
-        cells.append("</row>")
-        self.rows.write("".join(cells).encode())
+        return cells
 
     @staticmethod
     def _cell(value, offset: int) -> str:
@@ -163,6 +174,24 @@ class Sheet:
             f'{HEAD}<worksheet xmlns="{NAMESPACE}"><sheetViews><sheetView workbookViewId="0">{pane}</sheetView>'
             f'</sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>{columns}</cols><sheetData>'
         )
+
+
+def heading(sheet: Sheet, title: str, filters: list[tuple[str, str]], header: list[str], fit_filters=True) -> None:
+    """A bold title, the filters, a blank row and the header in words, kept in view when scrolling; the title
+    may spill across, and `fit_filters=False` leaves the widths to the columns' own values too."""
+    sheet.append([title], bold=True, fit=False)
+    for name, value in filters:
+        sheet.append([name, value], fit=fit_filters)
+    sheet.append([])
+    sheet.append([header_label(name) for name in header], bold=True)
+    sheet.freeze()
+
+
+def response(workbook: "Workbook", filename: str) -> HttpResponse:
+    """The workbook as a download named `filename`.xlsx."""
+    response = HttpResponse(workbook.content(), content_type=XLSX.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{XLSX.extension}"'
+    return response
 
 
 class Workbook:

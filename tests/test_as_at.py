@@ -24,7 +24,7 @@ from settlements.fiscal import FinancialYear
 from settlements.models import Instalment, Payment, ScheduleRevision, Settlement
 from settlements.money import from_pence, gbp
 from settlements.reports.dashboard import dashboard
-from settlements.reports.instalments_due import DueFilters, instalments_due
+from settlements.reports.instalments_due import DueFilters, matching_instalments
 from settlements.reports.year_end import year_end_position
 from settlements.services import ledger
 from tests.access_helpers import make_user
@@ -81,7 +81,7 @@ def revise(settlement, editor, revised_on=REVISED, due_on=date(2022, 8, 31)):
 
 
 def due_dates(as_of: date, **filters) -> list[date]:
-    return [row.due_on for row in instalments_due(DueFilters(as_of=as_of, **filters))]
+    return [row.due_on for row in matching_instalments(DueFilters(as_of=as_of, **filters))]
 
 
 def due_this_year(as_of: date, **options):

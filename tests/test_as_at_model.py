@@ -14,7 +14,7 @@ from settlements import models
 from settlements.fiscal import FinancialYear
 from settlements.money import from_pence, to_pence
 from settlements.reports.dashboard import dashboard
-from settlements.reports.instalments_due import DueFilters, instalments_due
+from settlements.reports.instalments_due import DueFilters, matching_instalments
 from settlements.reports.year_end import year_end_position
 from settlements.services import ledger
 from tests import as_at_model, factories
@@ -166,9 +166,9 @@ def check_due_report(made, pks, as_of, include_pending):
     model = made.due_report(as_of, include_pending)
     expected = [(pks[key], status) for key, status in model["rows"]]
     filters = DueFilters(as_of=as_of, include_pending=include_pending)
-    assert [(row.pk, row.status) for row in instalments_due(filters)] == expected
-    assert [(row.pk, row.status) for row in instalments_due(filters, every_row=True)] == expected
-    count, totals = instalments_due(filters).count_and_totals(as_of)
+    assert [(row.pk, row.status) for row in matching_instalments(filters)] == expected
+    assert [(row.pk, row.status) for row in matching_instalments(filters, every_row=True)] == expected
+    count, totals = matching_instalments(filters).count_and_totals(as_of)
     assert count == len(expected)
     assert {k: pence(v) for k, v in totals.items()} == {k: model[k] for k in ("amount", "paid", "outstanding")}
 

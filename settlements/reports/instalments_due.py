@@ -88,7 +88,7 @@ class DueFilters:
         return [("As of", uk(self.as_of)), *((name, value) for name, value in parts if value)]
 
 
-def instalments_due(filters: DueFilters, *, every_row: bool = False):
+def matching_instalments(filters: DueFilters, *, every_row: bool = False):
     """Matching instalments in force on the date, annotated with balances and status, sorted as asked.
 
     `every_row` reads the balances in the way that is quicker for all the rows (exports) and slower for a page

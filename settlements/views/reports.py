@@ -10,8 +10,7 @@ from settlements.dates import uk
 from settlements.filters import DueFilterForm, HostedFilterForm, YearEndFilterForm
 from settlements.reports.awaiting import awaiting_approval, parties_filter
 from settlements.reports.hosted import ENDING_SOON_DAYS, hosted_terms
-from settlements.reports.instalments_due import INCLUDES_PENDING, sort_label
-from settlements.reports.instalments_due import instalments_due as due_report
+from settlements.reports.instalments_due import INCLUDES_PENDING, matching_instalments, sort_label
 from settlements.reports.year_end import year_end_position
 from settlements.reports.years import year_status
 from settlements.roles import viewer_required
@@ -25,6 +24,13 @@ def refused(form) -> HttpResponseBadRequest:
     labels = {name: field.label or name for name, field in form.fields.items()}
     lines = [f"{labels.get(name, 'Filters')}: {' '.join(errors)}" for name, errors in form.errors.items()]
     return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def bad_filters(request, form, template: str):
+    """A report asked for with bad filters: an export says which in plain text, a page shows the form's errors."""
+    if request.GET.get("format") in {"csv", "xlsx"}:
+        return refused(form)
+    return render(request, template, {"form": form}, status=400)
 
 
 def sort_headings(sort: str) -> dict[str, dict]:
@@ -41,17 +47,15 @@ def sort_headings(sort: str) -> dict[str, dict]:
 def instalments_due(request):
     form = DueFilterForm(request.GET)
     if not form.is_valid():
-        if request.GET.get("format") in {"csv", "xlsx"}:
-            return refused(form)
-        return render(request, "settlements/instalments_due.html", {"form": form}, status=400)
+        return bad_filters(request, form, "settlements/instalments_due.html")
     filters = form.to_filters()
     filename = exports.filename("instalments-due", filters.as_of, filters.include_pending)
     if form.wants() == "csv":
-        return exports.instalments_due_csv(due_report(filters, every_row=True), filename)
+        return exports.instalments_due_csv(matching_instalments(filters, every_row=True), filename)
     if form.wants() == "xlsx":
         scope = [*filters.describe(), year_status(filters.as_of, filters.include_pending).row]
-        return exports.instalments_due_xlsx(due_report(filters, every_row=True), scope, filename)
-    rows = due_report(filters)
+        return exports.instalments_due_xlsx(matching_instalments(filters, every_row=True), scope, filename)
+    rows = matching_instalments(filters)
     count, totals = rows.count_and_totals(filters.as_of)
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = count  # counted with the totals, in the same pass over the rows
@@ -73,9 +77,7 @@ def instalments_due(request):
 def year_end(request):
     form = YearEndFilterForm(request.GET)
     if not form.is_valid():
-        if request.GET.get("format") in {"csv", "xlsx"}:
-            return refused(form)
-        return render(request, "settlements/year_end.html", {"form": form}, status=400)
+        return bad_filters(request, form, "settlements/year_end.html")
     include_pending = form.cleaned_data["include_pending"]
     position = year_end_position(form.financial_year(), include_pending=include_pending)
     filename = exports.filename("year-end", position.as_at, include_pending)
