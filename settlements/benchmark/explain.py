@@ -1,76 +1,65 @@
-"""EXPLAIN of the queries the dashboard and reports rest on (EXPLAIN ANALYZE on PostgreSQL).
+"""EXPLAIN of the SQL the dashboard and the reports send (EXPLAIN ANALYZE on PostgreSQL).
 
-The querysets mirror the reports' reads: balances through the shared `with_status` join, and a
-correlated subquery of payments where rows are grouped again (by financial year, settlement, alliance).
+Each entry calls the report function a page or an export calls, with the filters the bench measures it with;
+the SQL it sends is captured and explained, so the plans follow the reports as they change.
 """
 
-from datetime import date
-
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, Case, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 
+from settlements import exports
 from settlements.fiscal import FinancialYear
-from settlements.models import Force, HostedService, Instalment, Payment
-from settlements.models.schedule import PaymentQuerySet
-from settlements.money import Pence, SumPence
+from settlements.models import Force, Settlement
+from settlements.reports.dashboard import dashboard
+from settlements.reports.hosted import hosted_terms
+from settlements.reports.instalments_due import DueFilters, matching_instalments
+from settlements.reports.settlement import settlement_picture
+from settlements.reports.year_end import year_end_position
+from settlements.views.reports import PAGE_SIZE
 
-from .plan import AS_OF
-
-PAGE = 50
-ORDER = ("due_on", "settlement__payer__short_name", "settlement_id", "number")
-
-
-def paid_subquery(as_of: date):
-    payments = (
-        Payment.objects.made_by(as_of)
-        .filter(instalment=OuterRef("pk"))
-        .order_by()
-        .values("instalment")
-        .annotate(pence=Sum(PaymentQuerySet.signed_pence()))
-        .values("pence")
-    )
-    return Coalesce(Subquery(payments, output_field=BigIntegerField()), 0)
+from .plan import AS_OF, PAST
+from .suite import largest_settlement
 
 
-def grouped_balances(instalments, as_of: date, *keys: str) -> list:
-    rows = instalments.annotate(row_amount=Pence("amount"), row_paid=paid_subquery(as_of))
-    return list(rows.order_by().values(*keys).annotate(amount=SumPence("row_amount"), paid=SumPence("row_paid")))
+def first_page(filters: DueFilters) -> list:
+    return list(matching_instalments(filters)[:PAGE_SIZE])
 
 
-def report_queries() -> dict:
-    """Callables that run the reports' main reads on the bench data, by name."""
+def count_and_totals(filters: DueFilters) -> tuple:
+    return matching_instalments(filters).count_and_totals(filters.as_of)
+
+
+def every_row(filters: DueFilters) -> int:
+    """Read every row as the exports do (the CSV on PostgreSQL wraps the same SELECT in COPY)."""
+    return sum(1 for _ in exports.due_rows(matching_instalments(filters, every_row=True)))
+
+
+def report_queries(payer: Force | None = None, largest: Settlement | None = None) -> dict:
+    """Callables that run the reports on the bench data as the bench's pages ask for them, by name."""
+    payer = payer or Force.objects.get(short_name="Bench 01")
+    largest = largest or largest_settlement()
     fy = FinancialYear.for_date(AS_OF)
-    year_end = fy.previous()
-    payer = Force.objects.get(short_name="Bench 01")
-    current = Instalment.objects.in_force(AS_OF)
-    due = current.with_status(AS_OF).select_related("settlement__payer", "settlement__payee")
-    due = due.select_related("settlement__alliance").order_by(*ORDER)
-    later = Case(
-        When(due_on__gt=year_end.next().end, then=Value(True)), default=Value(False), output_field=BooleanField()
-    )
+    # The page leaves paid instalments out unless asked; the exports read every row.
+    page = DueFilters(as_of=AS_OF, include_paid=False)
+    paid_included = DueFilters(as_of=AS_OF)
+    in_fy = DueFilters(as_of=AS_OF, include_paid=False, financial_year=fy)
+    of_payer = DueFilters(as_of=AS_OF, include_paid=False, payer=payer)
     return {
-        "due report: first page": lambda: list(due[:PAGE]),
-        "due report: count for the paginator": lambda: due.count(),
-        "due report: totals row": lambda: due.totals(),
-        "due report, fy: first page": lambda: list(due.in_financial_year(fy)[:PAGE]),
-        "due report, payer: first page": lambda: list(due.filter(settlement__payer=payer)[:PAGE]),
-        "due report, payer: totals row": lambda: due.filter(settlement__payer=payer).totals(),
-        "year-end: balances by settlement": lambda: grouped_balances(
-            Instalment.objects.in_force(year_end.end).annotate(later=later),
-            year_end.end,
-            "settlement",
-            "later",
-        ),
-        "dashboard: paid and outstanding": lambda: current.with_balances(AS_OF).totals(),
-        "dashboard: due this fy": lambda: current.in_financial_year(fy).with_balances(AS_OF).totals(),
-        "dashboard: overdue": lambda: current.with_status(AS_OF).filter(status=Instalment.Status.OVERDUE).totals(),
-        "dashboard: next due": lambda: list(due.filter(due_on__gte=AS_OF, outstanding_pence__gt=0)[:10]),
-        "dashboard: by financial year": lambda: grouped_balances(current.with_financial_year(), AS_OF, "fy_start_year"),
-        "dashboard: by alliance": lambda: grouped_balances(current, AS_OF, "settlement__alliance"),
-        "dashboard: hosted services ending": lambda: list(HostedService.objects.ending_soon(AS_OF)),
-        "dashboard, force: paid and outstanding": lambda: current.involving(payer).with_balances(AS_OF).totals(),
+        "dashboard": lambda: dashboard(AS_OF),
+        "dashboard as at a past date": lambda: dashboard(PAST),
+        "dashboard, one force": lambda: dashboard(AS_OF, payer),
+        "settlement page, the largest": lambda: settlement_picture(largest.pk, AS_OF),
+        "due report: first page": lambda: first_page(page),
+        "due report: count and totals": lambda: count_and_totals(page),
+        "due report, paid included: first page": lambda: first_page(paid_included),
+        "due report, paid included: count and totals": lambda: count_and_totals(paid_included),
+        "due report, fy: first page": lambda: first_page(in_fy),
+        "due report, fy: count and totals": lambda: count_and_totals(in_fy),
+        "due report, payer: first page": lambda: first_page(of_payer),
+        "due report, payer: count and totals": lambda: count_and_totals(of_payer),
+        "due report exports: every row": lambda: every_row(paid_included),
+        "year-end": lambda: year_end_position(fy.previous()),
+        "hosted services": lambda: hosted_terms(AS_OF),
     }
 
 

@@ -4,8 +4,9 @@ from django.db.models import F
 
 from settlements.models import Instalment
 from settlements.money import Pence
+from settlements.reports.instalments_due import DEFAULT_SORT, ordering
+from settlements.views.reports import PAGE_SIZE
 
-from .explain import ORDER, PAGE, paid_subquery
 from .plan import AS_OF
 
 
@@ -14,8 +15,8 @@ def proposal_queries() -> dict:
     first_page = (
         Instalment.objects.in_force(AS_OF)
         .select_related("settlement__payer", "settlement__payee", "settlement__alliance")
-        .annotate(amount_pence=Pence("amount"), paid_pence=paid_subquery(AS_OF))
+        .annotate(amount_pence=Pence("amount"), paid_pence=Instalment.objects.paid_from_payments(AS_OF))
         .annotate(outstanding_pence=F("amount_pence") - F("paid_pence"))
-        .order_by(*ORDER)
+        .order_by(*ordering(DEFAULT_SORT))
     )
-    return {"proposal, due report first page: paid by correlated subquery": lambda: list(first_page[:PAGE])}
+    return {"proposal, due report first page: paid by correlated subquery": lambda: list(first_page[:PAGE_SIZE])}

@@ -4,7 +4,7 @@ import random
 from datetime import UTC, datetime, time, timedelta
 
 from settlements import models
-from settlements.money import GBP, pounds
+from settlements.money import GBP, pounds, to_pence
 from settlements.references import reference_key
 
 from . import plan
@@ -98,7 +98,7 @@ def write_payments(rng: random.Random, instalments: list) -> int:
     for instalment in instalments:
         if instalment.superseded_by_id or instalment.due_on >= plan.AS_OF:
             continue
-        for kind, paid_on, pence in plan.payments_for(rng, instalment.due_on, int(instalment.amount.amount * 100)):
+        for kind, paid_on, pence in plan.payments_for(rng, instalment.due_on, to_pence(instalment.amount)):
             row = models.Payment(
                 instalment_id=instalment.pk, paid_on=paid_on, amount=pounds(pence), amount_currency=GBP
             )

@@ -46,6 +46,11 @@ def pages(payer: Force, largest: Settlement) -> list[Page]:
     ]
 
 
+def largest_settlement() -> Settlement:
+    """The settlement with the most instalments: its page is the costliest."""
+    return Settlement.objects.annotate(rows=Count("instalments")).order_by("-rows", "pk").first()
+
+
 def bench_user():
     """The superuser whose session the measurements use; it has no password, so nobody signs in as it."""
     user, created = get_user_model().objects.get_or_create(
@@ -68,7 +73,7 @@ def run_size(size: int, *, seed: int, repeat: int, with_load: bool, log=print) -
     client = Client(raise_request_exception=False)
     client.force_login(user)
     payer = Force.objects.get(short_name="Bench 01")
-    largest = Settlement.objects.annotate(rows=Count("instalments")).order_by("-rows", "pk").first()
+    largest = largest_settlement()
     results, csv_rows = [], None
     for page in pages(payer, largest):
         result = measure.measure(client, page, repeat, csv_rows)
