@@ -151,8 +151,7 @@ def grouped_sums(instalments, as_of: date, paid_to: date | None, *keys: str) -> 
     A key is `fy_start_year`, `settlement__alliance` or another column of the instalments. Every grouping sums
     the same rows, read once: each instalment's paid is its stored balance when `paid_to` is None (every payment
     counts), otherwise its payments joined and summed once (`with_status_grouped`); the groupings are summed over
-    those rows in one outer query, which the ORM cannot write over aggregates. A balance subquery per instalment,
-    or a pass over the instalments per grouping, took several times as long at 100,000 instalments.
+    those rows in one outer query, which the ORM cannot write over aggregates (why: docs/benchmarks/README.md).
     """
     due = Case(When(due_on__lt=as_of, then=Value(1)), default=Value(0), output_field=IntegerField())
     rows = instalments.order_by().with_financial_year()
@@ -277,7 +276,7 @@ def staged_alliances(
 
     Two reads whatever the number of alliances: their schedules' sums in one grouped pass over the instalments
     (paid as stored, or made by `paid_to`), and each alliance with its latest notice and whether it is settled.
-    A subquery per alliance, probing its settlements and instalments, took several times as long.
+    Not a subquery per alliance: see docs/benchmarks/README.md.
     """
     if balances is None:
         sums = instalments_in_scope(as_of, include_pending=include_pending)
