@@ -16,6 +16,7 @@ from settlements.exports import STATUS_LABELS, funding_label
 from settlements.models import Instalment
 from settlements.money import pounds
 from settlements.reports.settlement import SettlementPicture
+from settlements.users import name_of
 
 SCHEDULE_HEADER = ["Instalment", "Due on", "Financial year", "Amount", "Paid", "Outstanding", "Status", "Funding"]
 PAYMENT_HEADER = [
@@ -123,7 +124,7 @@ def settlement_xlsx(picture: SettlementPicture, year_row: tuple[str, str], filen
             amount(line.signed),
             "Yes" if line.counted else "No, made after the date",
             line.payment.reason,
-            name_or_blank(line.payment.recorded_by),
+            name_of(line.payment.recorded_by),
         ]
         for line in picture.payments
     ]
@@ -133,10 +134,6 @@ def settlement_xlsx(picture: SettlementPicture, year_row: tuple[str, str], filen
     trail = [[when(entry.at), entry.what, entry.who] for entry in picture.trail]
     _sheet(workbook, "Approval trail", "Approval trail", TRAIL_HEADER, trail)
     return xlsx.response(workbook, filename)
-
-
-def name_or_blank(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _revision_rows(picture: SettlementPicture) -> list[list]:

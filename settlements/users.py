@@ -11,6 +11,13 @@ from django.conf import settings
 from django.db.models import ProtectedError
 
 
+def name_of(user, missing: str = "") -> str:
+    """A person as the pages and exports name them: full name, else username; `missing` when there is nobody."""
+    if user is None:
+        return missing
+    return user.get_full_name() or user.get_username()
+
+
 class UserInRecordsError(ProtectedError):
     """A user who appears in the history, a payment or an approval, so who may not be deleted."""
 

@@ -10,6 +10,7 @@ from djmoney.money import Money
 
 from settlements.models import Instalment, ScheduleRevision, Settlement, SettlementAdjustment
 from settlements.money import from_pence, to_pence, total
+from settlements.users import name_of
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,10 @@ class Entry:
     changed_at: datetime | None = None
 
 
-def _name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def _or_stamped(entry: Entry | None, user) -> Entry:
     """The history's entry, or the user stamped on the record where the history has none (rows entered by code)."""
     entry = entry or Entry()
-    return entry if entry.entered_by or user is None else replace(entry, entered_by=_name(user))
+    return entry if entry.entered_by or user is None else replace(entry, entered_by=name_of(user))
 
 
 def entries(model, pks) -> dict:
@@ -50,9 +45,9 @@ def entries(model, pks) -> dict:
     for row in rows:
         seen = found.get(row.id, Entry())
         if row.history_type == "+" or seen.entered_at is None:
-            found[row.id] = Entry(_name(row.history_user), row.history_date, seen.changed_by, seen.changed_at)
+            found[row.id] = Entry(name_of(row.history_user), row.history_date, seen.changed_by, seen.changed_at)
         else:
-            found[row.id] = Entry(seen.entered_by, seen.entered_at, _name(row.history_user), row.history_date)
+            found[row.id] = Entry(seen.entered_by, seen.entered_at, name_of(row.history_user), row.history_date)
     return found
 
 

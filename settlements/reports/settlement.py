@@ -20,6 +20,9 @@ from settlements.models import (
 )
 from settlements.money import from_pence, total
 from settlements.roles import can_approve_schedule_revision, can_approve_settlement, perm
+from settlements.users import name_of
+
+NOT_RECORDED = "Not recorded"
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,6 @@ class SettlementPicture:
         return self.settlement.is_draft() or bool(self.pending_adjustments or self.pending_revisions)
 
 
-def name_of(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else "Not recorded"
-
-
 def settlement_for_picture(pk: int) -> Settlement:
     """The settlement with its parties, notice and approvers, and its headline in pence, in one query."""
     return (
@@ -164,7 +163,7 @@ def _trail(settlement: Settlement, adjustments, revisions) -> list[TrailEntry]:
     entries = []
     previous = None
     for record in settlement.history.select_related("history_user").order_by("history_date", "history_id"):
-        who = name_of(record.history_user or (settlement.entered_by if previous is None else None))
+        who = name_of(record.history_user or (settlement.entered_by if previous is None else None), NOT_RECORDED)
         if previous is None:
             entries.append(TrailEntry(record.history_date, "Settlement entered", who))
         elif record.status != previous:
@@ -181,21 +180,29 @@ def _trail(settlement: Settlement, adjustments, revisions) -> list[TrailEntry]:
         .first()
     )
     if first_schedule is not None:
-        who = name_of(first_schedule.history_user)
+        who = name_of(first_schedule.history_user, NOT_RECORDED)
         entries.append(TrailEntry(first_schedule.history_date, "Schedule entered", who))
     for adjustment in adjustments:
         label = f"Adjustment “{adjustment}”"
         if adjustment.approved_at:
-            entries.append(TrailEntry(adjustment.approved_at, f"{label} approved", name_of(adjustment.approved_by)))
+            entries.append(
+                TrailEntry(adjustment.approved_at, f"{label} approved", name_of(adjustment.approved_by, NOT_RECORDED))
+            )
         if adjustment.rejected_at:
-            entries.append(TrailEntry(adjustment.rejected_at, f"{label} rejected", name_of(adjustment.rejected_by)))
+            entries.append(
+                TrailEntry(adjustment.rejected_at, f"{label} rejected", name_of(adjustment.rejected_by, NOT_RECORDED))
+            )
     for revision in revisions:
         label = f"Revision {revision.sequence}"
-        entries.append(TrailEntry(revision.created_at, f"{label} entered", name_of(revision.created_by)))
+        entries.append(TrailEntry(revision.created_at, f"{label} entered", name_of(revision.created_by, NOT_RECORDED)))
         if revision.approved_at:
-            entries.append(TrailEntry(revision.approved_at, f"{label} approved", name_of(revision.approved_by)))
+            entries.append(
+                TrailEntry(revision.approved_at, f"{label} approved", name_of(revision.approved_by, NOT_RECORDED))
+            )
         if revision.rejected_at:
-            entries.append(TrailEntry(revision.rejected_at, f"{label} rejected", name_of(revision.rejected_by)))
+            entries.append(
+                TrailEntry(revision.rejected_at, f"{label} rejected", name_of(revision.rejected_by, NOT_RECORDED))
+            )
     return sorted(entries, key=lambda entry: (entry.at is None, entry.at or datetime.min))
 
 
