@@ -55,33 +55,36 @@ class YearFigures:
     balance: GroupTotal
 
 
+STAGE_LABELS = {
+    "running": "Running",
+    "notice_served": "Notice served",
+    "under_review": "Under review",
+    "settled": "Settled",
+    "in_payment": "In payment",
+    "closed": "Closed",
+}
+
+
+class Staged:
+    """Something at an alliance stage, which it names in words."""
+
+    stage: str
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+
 @dataclass(frozen=True)
-class AllianceStage:
+class AllianceStage(Staged):
     alliance: Alliance
     stage: str
 
-    LABELS = {
-        "running": "Running",
-        "notice_served": "Notice served",
-        "under_review": "Under review",
-        "settled": "Settled",
-        "in_payment": "In payment",
-        "closed": "Closed",
-    }
-
-    @property
-    def label(self) -> str:
-        return self.LABELS[self.stage]
-
 
 @dataclass(frozen=True)
-class StageCount:
+class StageCount(Staged):
     stage: str
     count: int
-
-    @property
-    def label(self) -> str:
-        return AllianceStage.LABELS[self.stage]
 
 
 @dataclass(frozen=True)
@@ -309,7 +312,7 @@ def alliance_stages(
     staged = staged_alliances(alliances, as_of, paid_to, include_pending, balances)
     counts = Counter(stage for _, _, stage in staged)
     listed = [AllianceStage(Alliance(pk=pk, name=name), stage) for pk, name, stage in staged[:LIST_LIMIT]]
-    return listed, [StageCount(stage, counts[stage]) for stage in AllianceStage.LABELS if stage in counts]
+    return listed, [StageCount(stage, counts[stage]) for stage in STAGE_LABELS if stage in counts]
 
 
 def dashboard(as_of: date, force: Force | None = None, *, include_pending: bool = False) -> Dashboard:
