@@ -218,10 +218,13 @@ class Workbook:
                 sheet.write_to(archive, f"xl/worksheets/sheet{n}.xml")
         return buffer.getvalue()
 
+    def _each_sheet(self, template: str) -> str:
+        """`template` once a sheet, its {n} the sheet's number from 1, as the parts of the file are named."""
+        return "".join(template.format(n=n) for n in range(1, len(self.sheets) + 1))
+
     def _content_types(self) -> str:
-        sheets = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{SPREADSHEETML}.worksheet+xml"/>'
-            for n in range(1, len(self.sheets) + 1)
+        sheets = self._each_sheet(
+            '<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="' + SPREADSHEETML + '.worksheet+xml"/>'
         )
         return (
             f'{HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -239,9 +242,8 @@ class Workbook:
         return f'{HEAD}<workbook xmlns="{NAMESPACE}" xmlns:r="{RELATIONSHIPS}"><sheets>{sheets}</sheets></workbook>'
 
     def _relationships(self) -> str:
-        sheets = "".join(
-            f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
-            for n in range(1, len(self.sheets) + 1)
+        sheets = self._each_sheet(
+            '<Relationship Id="rId{n}" Type="' + RELATIONSHIPS + '/worksheet" Target="worksheets/sheet{n}.xml"/>'
         )
         return (
             f'{HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{sheets}'
