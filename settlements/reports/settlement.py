@@ -183,27 +183,21 @@ def _trail(settlement: Settlement, adjustments, revisions) -> list[TrailEntry]:
         who = name_of(first_schedule.history_user, NOT_RECORDED)
         entries.append(TrailEntry(first_schedule.history_date, "Schedule entered", who))
     for adjustment in adjustments:
-        label = f"Adjustment “{adjustment}”"
-        if adjustment.approved_at:
-            entries.append(
-                TrailEntry(adjustment.approved_at, f"{label} approved", name_of(adjustment.approved_by, NOT_RECORDED))
-            )
-        if adjustment.rejected_at:
-            entries.append(
-                TrailEntry(adjustment.rejected_at, f"{label} rejected", name_of(adjustment.rejected_by, NOT_RECORDED))
-            )
+        entries += _decided(f"Adjustment “{adjustment}”", adjustment)
     for revision in revisions:
         label = f"Revision {revision.sequence}"
         entries.append(TrailEntry(revision.created_at, f"{label} entered", name_of(revision.created_by, NOT_RECORDED)))
-        if revision.approved_at:
-            entries.append(
-                TrailEntry(revision.approved_at, f"{label} approved", name_of(revision.approved_by, NOT_RECORDED))
-            )
-        if revision.rejected_at:
-            entries.append(
-                TrailEntry(revision.rejected_at, f"{label} rejected", name_of(revision.rejected_by, NOT_RECORDED))
-            )
+        entries += _decided(label, revision)
     return sorted(entries, key=lambda entry: (entry.at is None, entry.at or datetime.min))
+
+
+def _decided(label: str, request) -> list[TrailEntry]:
+    """An adjustment's or a revision's approval or rejection, once it has happened."""
+    decisions = (
+        ("approved", request.approved_at, request.approved_by),
+        ("rejected", request.rejected_at, request.rejected_by),
+    )
+    return [TrailEntry(at, f"{label} {what}", name_of(who, NOT_RECORDED)) for what, at, who in decisions if at]
 
 
 def settlement_picture(pk: int, as_of: date) -> SettlementPicture:
