@@ -1,11 +1,12 @@
 """One range of dates, 1 April 1990 to 31 March 2100, on every date a person or a file can enter."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.template import Context, Template
 from django.urls import reverse
 from djmoney.money import Money
 
@@ -55,6 +56,14 @@ def test_dates_are_typed_the_uk_way_or_the_iso_way(text):
 def test_dates_are_written_the_uk_way():
     assert uk(date(2020, 3, 30)) == "30/03/2020"
     assert uk(date(5, 1, 1)) == "01/01/0005"
+
+
+def test_pages_write_dates_as_dates_uk_does_and_moments_in_london():
+    page = Template("{% load report_tags %}{{ day|uk }} {{ moment|uk }} {{ moment|uk_time }} [{{ nothing|uk }}]")
+    # 23:30 on 31 March 2021 in UTC is 00:30 on 1 April in London (summer time).
+    moment = datetime(2021, 3, 31, 23, 30, tzinfo=UTC)
+    text = page.render(Context({"day": date(2020, 3, 30), "moment": moment, "nothing": None}))
+    assert text == "30/03/2020 01/04/2021 01/04/2021 00:30 []"
 
 
 @pytest.mark.parametrize("line", ["31/12/9999, £5.00", "01/01/1850, £5.00", "31/03/1990, £5.00"])

@@ -1,4 +1,4 @@
-"""Template filters for the pages: money, dates, an instalment's status, hosted service terms."""
+"""Template filters for the pages: money, dates, people, an instalment's status, hosted service terms."""
 
 from datetime import date, datetime
 
@@ -8,6 +8,7 @@ from settlements import dates
 from settlements.models import Instalment
 from settlements.money import format_gbp, from_pence
 from settlements.reports.hosted import HostedTerm
+from settlements.reports.settlement import name_of
 
 register = template.Library()
 
@@ -34,6 +35,12 @@ def uk(day: date | datetime | None) -> str:
 def uk_time(moment: datetime | None) -> str:
     """30/03/2020 14:05 in the site's time zone, as `dates.uk_time` writes it; nothing for no moment."""
     return dates.uk_time(moment) if moment else ""
+
+
+@register.filter
+def person(user) -> str:
+    """A user's full name, else their username; "Not recorded" for nobody (`name_of`)."""
+    return name_of(user)
 
 
 @register.filter
