@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 BENCH_DB ?= /tmp/alliance-bench-smoke.sqlite3
+# test-fast only: one worker per core, a module's tests on one worker (they share its data). `XDIST=` runs serially.
+XDIST ?= -n auto --dist loadfile
 
 .PHONY: demo test test-fast lint test-sqlite test-postgres browser-deps postgres bench-smoke
 
@@ -25,9 +27,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run --settings=alliance.test_settings
 
-# The developer's loop: SQLite, without the tests marked slow (state machine, fuzz, bench, browser, gunicorn).
+# The developer's loop: SQLite, without the tests marked slow (state machine, fuzz, bench, browser, processes).
 test-fast: $(VENV)/.installed
-	env -u DATABASE_URL $(VENV)/bin/pytest -q -m "not slow" $(PYTEST_ARGS)
+	env -u DATABASE_URL $(VENV)/bin/pytest -q -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 test-sqlite: $(VENV)/.installed browser-deps
 	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
