@@ -63,8 +63,15 @@ class ImmutableRecordError(ValidationError):
 
     def __init__(self, message: str):
         super().__init__(message, code="immutable")
-        # The log's request context names who tried.
-        logger.info("Refused a change to a locked record: %s", message)
+
+
+def _enforce(check: Callable[[object], None], obj) -> None:
+    """Run a lock check for a real change, logging a refusal (the log's request context names who tried)."""
+    try:
+        check(obj)
+    except ImmutableRecordError as refusal:
+        logger.info("Refused a change to a locked record: %s", " ".join(refusal.messages))
+        raise
 
 
 def _stored(obj):
@@ -289,7 +296,7 @@ class LockedWhenDecided:
 
     def refuse_locked_change(self) -> None:
         """ImmutableRecordError if this save would change what the stored record keeps."""
-        type(self).lock_rule.on_save(self)
+        _enforce(type(self).lock_rule.on_save, self)
         self._lock_passed = self._lock_snapshot()
 
     def _lock_snapshot(self) -> tuple:
@@ -298,16 +305,16 @@ class LockedWhenDecided:
     def save(self, *args, **kwargs):
         passed, self._lock_passed = getattr(self, "_lock_passed", None), None
         if passed is None or passed != self._lock_snapshot():
-            type(self).lock_rule.on_save(self)
+            _enforce(type(self).lock_rule.on_save, self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        type(self).lock_rule.on_delete(self)
+        _enforce(type(self).lock_rule.on_delete, self)
         return super().delete(*args, **kwargs)
 
 
 def delete_refusal(obj) -> str | None:
-    """Why the model rule would refuse to delete `obj` (None if it would not)."""
+    """Why the model rule would refuse to delete `obj` (None if it would not); asking is not logged."""
     rule = getattr(type(obj), "lock_rule", None)
     try:
         if rule is not None:

@@ -198,6 +198,15 @@ def test_an_adjustment_on_an_approved_settlement_is_a_pending_request(editor, ap
     assert settlement.headline_amount() == Money("5000100.00", "GBP")
 
 
+def test_an_editor_is_told_an_adjustment_needs_the_approver_role(editor):
+    adjustment = add_write_off(approved_settlement(editor), editor)
+    someone = make_user(roles.FINANCE_EDITOR, "someone")
+    with pytest.raises(ApprovalRefused) as refusal:
+        services.approve_adjustment(adjustment=fresh(adjustment), approved_by=someone)
+    assert str(refusal.value) == "someone may not approve an adjustment: that needs the finance approver role."
+    assert fresh(adjustment).is_pending()
+
+
 def test_a_rejected_adjustment_counts_nowhere_and_stays_on_record(editor, approver):
     settlement = approved_settlement(editor)
     adjustment = add_write_off(settlement, editor)

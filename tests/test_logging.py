@@ -14,10 +14,12 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client, override_settings
+from django.urls import reverse
 from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from alliance.log import RequestContext
+from settlements.immutability import delete_refusal
 from settlements.services import approve_settlement
 from tests import factories
 from tests.access_helpers import ROOT, production_env
@@ -127,6 +129,20 @@ def test_a_refused_change_to_a_locked_record_is_logged_at_info_with_the_user(adm
     [record] = [r for r in caplog.records if r.name == "settlements.locks"]
     assert record.levelno == logging.INFO
     assert "Refused a change to a locked record" in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_asking_whether_a_record_may_be_deleted_logs_no_refusal_but_a_delete_does(admin_client, caplog):
+    settlement = factories.SettlementFactory()
+    with caplog.at_level(logging.INFO, logger="settlements"):
+        assert "never deleted" in delete_refusal(settlement)
+        page = admin_client.get(reverse("admin:settlements_settlement_change", args=[settlement.pk]))
+        assert page.status_code == 200
+        assert not [r for r in caplog.records if r.name == "settlements.locks"]
+        with pytest.raises(ValidationError):
+            settlement.delete()
+    [record] = [r for r in caplog.records if r.name == "settlements.locks"]
+    assert "A settlement is never deleted" in record.getMessage()
 
 
 @pytest.mark.django_db

@@ -37,7 +37,8 @@ class StaleVersionError(ValidationError):
 
 def _check_checker(*, settlement, approved_by, allowed: bool, noun: str) -> None:
     if not allowed:
-        raise ApprovalRefused(f"{approved_by} may not approve a {noun}: that needs the finance approver role.")
+        article = "an" if noun[0] in "aeiou" else "a"
+        raise ApprovalRefused(f"{approved_by} may not approve {article} {noun}: that needs the finance approver role.")
     acts = makers.acts_of(approved_by, settlement)
     if acts:
         raise ApprovalRefused(f"You {acts[0]}, so someone else must approve it (maker-checker: four eyes).")
