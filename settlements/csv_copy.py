@@ -4,7 +4,7 @@ The same bytes as `exports.due_csv_lines` writes with Python's csv module, faste
 field is made text in the query the way the Python path makes it, and COPY's CSV quoting is csv.QUOTE_MINIMAL's
 (a field is quoted when it holds a comma, a double quote or a line break). Two things differ and are put right
 here: COPY ends a row with LF where the csv module writes CRLF, and it quotes a text equal to its NULL marker,
-by default the empty text, so the marker is set to a backslash and N. tests/test_exports.py compares the two
+by default the empty text, so the marker is set to a backslash and N. tests/exports/test_exports.py compares the two
 paths byte for byte on PostgreSQL.
 """
 

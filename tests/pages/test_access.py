@@ -152,7 +152,7 @@ def matrix(records):
     return rows
 
 
-# The walk takes seconds per role: the fast loop keeps the two refused most; tests/test_roles.py checks every
+# The walk takes seconds per role: the fast loop keeps the two refused most; tests/pages/test_roles.py checks every
 # role's permissions against the checks the pages use.
 WALKED_IN_THE_FAST_LOOP = {roles.VIEWER, NO_ROLE}
 
@@ -215,7 +215,7 @@ def test_a_user_with_no_role_is_refused_the_dashboard_with_the_403_page(client):
     assert b"You do not have access to this page" in response.content
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_no_view_is_exempt_from_csrf():

@@ -13,7 +13,7 @@ from settlements.forms import parse_lines
 from settlements.money import CEILING, clean_amount, gbp, parse_amount, validate_positive
 from settlements.services import EvenSplit, ExplicitAmounts, preview_schedule, record_payment
 from tests import factories
-from tests.test_admin import admin_url, settlement_form
+from tests.admin.test_admin import admin_url, settlement_form
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ MAX_PENCE = 100_000_000_000_00
 EXAMPLES = 1000
 
 
-@pytest.mark.slow  # a Hypothesis search; tests/test_schedules.py checks the same rule on chosen totals
+@pytest.mark.slow  # a Hypothesis search; tests/services/test_schedules.py checks the same rule on chosen totals
 def test_split_evenly_sums_exactly_differs_by_at_most_a_penny_and_never_changes():
     examples = []
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from settlements import roles
 from settlements.auth import client_address
 from tests.access_helpers import ROOT, production_env
-from tests.test_access import PASSWORD, make_user
+from tests.pages.test_access import PASSWORD, make_user
 
 PROXY = "10.0.0.5"
 

@@ -23,7 +23,7 @@ from settlements.immutability import delete_refusal
 from settlements.services import approve_settlement
 from tests import factories
 from tests.access_helpers import ROOT, production_env
-from tests.test_production_run import STARTUP_SECONDS, free_port
+from tests.operations.test_production_run import STARTUP_SECONDS, free_port
 
 
 def wait_for_port(port: int, server: subprocess.Popen) -> None:

@@ -16,7 +16,7 @@ from settlements.fiscal import EARLIEST_DATE, FIRST_YEAR, LAST_YEAR, LATEST_DATE
 from settlements.forms import parse_lines
 from settlements.services import EvenSplit, ExplicitAmounts, preview_schedule, record_payment
 from tests import factories
-from tests.test_admin import admin_url, settlement_form
+from tests.admin.test_admin import admin_url, settlement_form
 
 DAY_BEFORE, DAY_AFTER = date(1990, 3, 31), date(2100, 4, 1)
 

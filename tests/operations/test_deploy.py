@@ -84,7 +84,7 @@ def fails(request):
 urlpatterns = [path("fails/", fails)]
 
 
-@pytest.mark.urls("tests.test_deploy")
+@pytest.mark.urls("tests.operations.test_deploy")
 def test_the_500_page_shows_no_internals(client):
     client.raise_request_exception = False
     client.force_login(make_user(roles.VIEWER))

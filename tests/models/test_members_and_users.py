@@ -14,7 +14,7 @@ from settlements.demo import load_demo
 from settlements.users import UserInRecordsError
 from tests import factories
 from tests.access_helpers import SUPERUSER, make_user
-from tests.test_admin import settlement_form
+from tests.admin.test_admin import settlement_form
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from djmoney.money import Money
 from settlements import models
 from settlements.services import ExplicitAmounts, preview_schedule
 from tests import factories
-from tests.test_admin import admin_url
+from tests.admin.test_admin import admin_url
 
 pytestmark = pytest.mark.django_db
 
