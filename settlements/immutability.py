@@ -287,9 +287,10 @@ PAYMENT_RULE = LockRule(on_save=check_payment_save, on_delete=check_payment_dele
 class LockedWhenDecided:
     """For a model whose records lock once decided: its `lock_rule` runs in clean(), save() and delete().
 
-    clean() calls refuse_locked_change() where its other checks let it; save() runs the rule again only if the
-    values changed since clean() passed them (or clean() never ran), so that full_clean() then save() reads the
-    stored row once. A row changed by someone else in between meets the database's triggers.
+    clean() calls refuse_locked_change() where its other checks let it, for the form's message; save() runs the rule
+    again against the row as stored then, because what it depends on (the settlement's status, the payments) may
+    have changed since clean() read it, and no trigger covers every such change (an unpaid instalment of a
+    settlement approved in between, for one).
     """
 
     lock_rule: LockRule
@@ -297,15 +298,9 @@ class LockedWhenDecided:
     def refuse_locked_change(self) -> None:
         """ImmutableRecordError if this save would change what the stored record keeps."""
         _enforce(type(self).lock_rule.on_save, self)
-        self._lock_passed = self._lock_snapshot()
-
-    def _lock_snapshot(self) -> tuple:
-        return (self._state.adding, self.pk, *(getattr(self, f.attname) for f in self._meta.concrete_fields))
 
     def save(self, *args, **kwargs):
-        passed, self._lock_passed = getattr(self, "_lock_passed", None), None
-        if passed is None or passed != self._lock_snapshot():
-            _enforce(type(self).lock_rule.on_save, self)
+        _enforce(type(self).lock_rule.on_save, self)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

@@ -10,6 +10,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db.models import ProtectedError
 
+NOT_RECORDED = "Not recorded"
+
 
 def name_of(user, missing: str = "") -> str:
     """A person as the pages and exports name them: full name, else username; `missing` when there is nobody."""

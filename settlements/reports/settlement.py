@@ -20,9 +20,7 @@ from settlements.models import (
 )
 from settlements.money import from_pence, total
 from settlements.roles import can_approve_schedule_revision, can_approve_settlement, perm
-from settlements.users import name_of
-
-NOT_RECORDED = "Not recorded"
+from settlements.users import NOT_RECORDED, name_of
 
 
 @dataclass(frozen=True)

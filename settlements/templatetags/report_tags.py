@@ -8,7 +8,7 @@ from settlements import dates
 from settlements.models import Instalment
 from settlements.money import format_gbp, from_pence
 from settlements.reports.hosted import HostedTerm
-from settlements.reports.settlement import name_of
+from settlements.users import NOT_RECORDED, name_of
 
 register = template.Library()
 
@@ -40,7 +40,7 @@ def uk_time(moment: datetime | None) -> str:
 @register.filter
 def person(user) -> str:
     """A user's full name, else their username; "Not recorded" for nobody (`name_of`)."""
-    return name_of(user)
+    return name_of(user, NOT_RECORDED)
 
 
 @register.filter

@@ -290,7 +290,7 @@ def test_an_adjustment_of_a_draft_settlement_may_change():
     assert adjustment.amount == Money("1.00", "GBP")
 
 
-# The rule runs once for a validation and its save
+# The rule runs at the validation and again at the save
 
 
 def stored_row_reads(model, captured) -> int:
@@ -308,13 +308,25 @@ def stored_row_reads(model, captured) -> int:
     ],
     ids=["approved settlement", "approved adjustment", "paid instalment"],
 )
-def test_validating_then_saving_a_locked_record_reads_its_stored_row_once(make):
+def test_each_check_reads_the_stored_row_once_and_the_save_checks_again(make):
     made = make()
     record = type(made).objects.get(pk=made.pk)
     with CaptureQueriesContext(connection) as queries:
         record.full_clean()
+    assert stored_row_reads(type(record), queries) == 1
+    with CaptureQueriesContext(connection) as queries:
         record.save()
     assert stored_row_reads(type(record), queries) == 1
+
+
+def test_an_instalment_validated_while_a_draft_is_refused_if_the_settlement_is_approved_before_the_save():
+    instalment = InstalmentFactory(settlement=SettlementFactory(status=Settlement.Status.DRAFT))
+    number, instalment.number = instalment.number, 999
+    instalment.full_clean()
+    Settlement.objects.filter(pk=instalment.settlement_id).update(status=Settlement.Status.APPROVED)
+    with pytest.raises(ImmutableRecordError, match="its number cannot change"):
+        instalment.save()
+    assert Instalment.objects.get(pk=instalment.pk).number == number
 
 
 def test_a_value_changed_after_validation_is_still_refused_by_the_save(approved):

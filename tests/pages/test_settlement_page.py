@@ -15,7 +15,7 @@ from django.urls import reverse
 from lxml import html as lxml_html
 from openpyxl import load_workbook
 
-from settlements import roles, services
+from settlements import roles, services, triggers
 from settlements.models import Instalment, Payment
 from settlements.money import gbp, parse_amount
 from settlements.reports.settlement import settlement_picture
@@ -177,6 +177,14 @@ def test_the_page_shows_terms_payments_revisions_trail_and_hosted_services(clien
     assert ["Settlement approved", "checker"] in trail
     assert ["Schedule entered", editor.get_username()] in trail
     assert ["Revision 1 approved", approver.get_username()] in trail
+
+
+def test_a_payment_recorded_by_nobody_says_not_recorded(client, viewer, seed):
+    with triggers.bypass():  # a payment whose recorder is not known
+        Payment.objects.filter(reference="P1").update(recorded_by=None)
+    payments = table(page(client, viewer, seed, as_of="2021-04-01"), "payments")
+    [p1] = [row for row in payments if row[1:2] == ["P1"]]
+    assert p1[5].startswith("Not recorded, ")
 
 
 def test_each_revision_shows_the_schedule_before_and_after(seed):
